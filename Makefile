@@ -1,0 +1,128 @@
+# mlgate build. `make` builds ./mlgate; `make check` installs missing
+# Debian packages, builds and runs every test; `make check SANITIZE=1`
+# does the same under AddressSanitizer + UndefinedBehaviorSanitizer.
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+CC ?= cc
+PKGS = libgit2 libcjson libcurl libxml-2.0 libcrypto
+V ?= 0
+
+ifeq ($(V),0)
+Q = @
+endif
+
+WARNINGS = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+	-Wmissing-prototypes -Wvla -Wwrite-strings -Wno-unused-parameter
+CFLAGS ?= -O2 -g
+BASE_CFLAGS = -std=c11 -D_GNU_SOURCE -Iinclude -Irunner $(WARNINGS) -MMD -MP \
+	-pthread $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -pthread -lm
+TEST_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null)
+
+# Each flavour builds in its own folder, so they never mix objects.
+ifeq ($(SANITIZE),1)
+BUILD ?= build/asan
+SAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+BIN = $(BUILD)/mlgate
+export ASAN_OPTIONS ?= detect_leaks=1:abort_on_error=1
+export UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
+else ifneq ($(BUILD),)
+SAN_FLAGS =
+BIN = $(BUILD)/mlgate
+else
+BUILD = build/release
+SAN_FLAGS =
+BIN = mlgate
+endif
+
+ALL_CFLAGS = $(BASE_CFLAGS) $(SAN_FLAGS) $(CFLAGS)
+ALL_LDFLAGS = $(SAN_FLAGS) $(LDFLAGS)
+
+TOOL_SRC = runner/main.c $(wildcard runner/cmd_*.c)
+LIB_SRC = $(filter-out $(TOOL_SRC),$(wildcard runner/*.c)) $(wildcard checks/*.c checks/*/*.c)
+TEST_SRC = $(wildcard tests/test_*.c)
+TEST_HELPER_SRC = $(wildcard tests/helpers/*.c)
+
+LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o)
+TOOL_OBJ = $(TOOL_SRC:%.c=$(BUILD)/%.o)
+TEST_HELPER_OBJ = $(TEST_HELPER_SRC:%.c=$(BUILD)/%.o)
+TEST_BIN = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+LIB = $(BUILD)/libmlgate.a
+HEADERS = $(wildcard include/mlgate/*.h)
+
+.PHONY: all deps check unit e2e demo install uninstall clean hdr-check readme \
+	readme-check valgrind format
+
+all: $(BIN)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@[ "$(V)" != 0 ] || echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIB): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BIN): $(TOOL_OBJ) $(LIB)
+	@[ "$(V)" != 0 ] || echo "  LINK    $@"
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(TOOL_OBJ) $(LIB) $(LIBS)
+
+$(BUILD)/tests/%: $(BUILD)/tests/%.o $(TEST_HELPER_OBJ) $(LIB)
+	@[ "$(V)" != 0 ] || echo "  LINK    $@"
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(TEST_HELPER_OBJ) $(LIB) $(LIBS) $(TEST_LIBS)
+
+deps:
+	@scripts/deps.sh
+
+# Every public header must compile on its own, strictly (libgit2's hdr-check).
+hdr-check:
+	@for h in $(HEADERS); do \
+		printf '#include "%s"\n' "$${h#include/}" | \
+		$(CC) -std=c11 -pedantic -Werror -Wall -Wextra -Iinclude \
+			$$(pkg-config --cflags libcjson) -x c -fsyntax-only - || \
+		{ echo "hdr-check: $$h does not compile alone"; exit 1; }; \
+	done; echo "hdr-check: $(words $(HEADERS)) headers compile alone"
+
+unit: $(TEST_BIN)
+	@tests/run-unit.sh $(TEST_BIN)
+
+e2e: $(BIN)
+	@MLGATE=$(abspath $(BIN)) tests/e2e.sh
+
+check: deps
+	@$(MAKE) --no-print-directory all $(TEST_BIN)
+	@$(MAKE) --no-print-directory hdr-check readme-check
+	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory e2e
+
+# The end-to-end tests with every mlgate process under valgrind memcheck.
+valgrind: $(BIN)
+	@MLGATE=$(abspath $(BIN)) MLGATE_WRAP="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" tests/e2e.sh
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@cd examples/fraud && ../../$(BIN) run --junit ../../build/demo-junit.xml --json ../../build/demo-results.json
+
+# The kind reference in README.md is generated from the kinds' declarations.
+readme: $(BIN)
+	@scripts/readme-kinds.sh ./$(BIN) README.md
+
+readme-check: $(BIN)
+	@scripts/readme-kinds.sh --check ./$(BIN) README.md
+
+install: $(BIN)
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/mlgate
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/mlgate
+
+format:
+	clang-format -i runner/*.c runner/*.h checks/*.c checks/*/*.c include/mlgate/*.h tests/*.c
+
+clean:
+	rm -rf build mlgate
+
+-include $(shell find build -name '*.d' 2>/dev/null)

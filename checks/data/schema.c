@@ -1,0 +1,249 @@
+/*
+ * data.schema: the dataset has the declared columns, their values parse as
+ * the declared types, and non-nullable columns have no nulls.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mlgate/check.h"
+#include "mlgate/error.h"
+#include "mlgate/suite.h"
+#include "mlgate/value.h"
+#include "jsonc.h"
+#include "util.h"
+
+static const struct mlg_param params[] = {
+	{ "dataset", MLG_PARAM_DATASET, 1, NULL, "dataset to read" },
+	{ "columns", MLG_PARAM_OBJECT, 1, NULL,
+	  "column name -> type, or -> {\"type\": T, \"nullable\": false}; types: string, int, float, bool, date, timestamp" },
+	{ "allow_extra", MLG_PARAM_BOOLEAN, 0, "true", "allow columns the schema does not declare" },
+	{ "ordered", MLG_PARAM_BOOLEAN, 0, "false", "declared columns must appear in the declared order" },
+	{ "mostly", MLG_PARAM_FRACTION, 0, "1", "share of non-null values that must parse as the type, per column" },
+	{ NULL, 0, 0, NULL, NULL }
+};
+
+struct column {
+	const char *name;
+	enum mlg_type type;
+	int nullable;
+	long index;        /* -1: missing from the data */
+	uint64_t bad_type, nulls, non_null;
+	char why[32];      /* "not int": the example reason, made once */
+};
+
+struct state {
+	const struct mlg_check *check;
+	struct column *cols;
+	size_t n;
+	cJSON *missing, *extra; /* lists for the observed values */
+	int order_wrong;
+};
+
+/* Reads one declared column; returns 0 or -1 with a message for the diag. */
+static int parse_column(const cJSON *v, struct column *c, const char **why)
+{
+	const cJSON *t = v, *nl;
+
+	c->nullable = 1;
+	if (cJSON_IsObject(v)) {
+		t = cJSON_GetObjectItemCaseSensitive(v, "type");
+		nl = cJSON_GetObjectItemCaseSensitive(v, "nullable");
+		if (nl && !cJSON_IsBool(nl)) {
+			*why = "\"nullable\" must be true or false";
+			return -1;
+		}
+		c->nullable = nl ? cJSON_IsTrue(nl) : 1;
+		for (const cJSON *k = v->child; k; k = k->next)
+			if (strcmp(k->string, "type") && strcmp(k->string, "nullable")) {
+				*why = "a column object takes only \"type\" and \"nullable\"";
+				return -1;
+			}
+	}
+	if (!cJSON_IsString(t) || mlg_type_from_name(t->valuestring, &c->type) < 0) {
+		*why = "expected a type name (string, int, float, bool, date, timestamp) or {\"type\": ..., \"nullable\": ...}";
+		return -1;
+	}
+	return 0;
+}
+
+static void validate(const struct mlg_check *check, struct mlg_diag *diag)
+{
+	const cJSON *cols = mlg_check_param(check, "columns"), *it;
+
+	if (!cJSON_GetArraySize(cols))
+		mlg_diag_check(diag, check, "columns", "expected at least one column");
+	cJSON_ArrayForEach(it, cols) {
+		struct column c;
+		const char *why;
+
+		if (parse_column(it, &c, &why) < 0) {
+			struct mlg_strbuf path = MLG_STRBUF_INIT;
+
+			mlg_strbuf_addf(&path, "checks[%zu].columns", check->index);
+			mlg_jsonpath_member(&path, it->string, strlen(it->string));
+			mlg_diag_add(diag, path.buf, "column '%s': %s", it->string, why);
+			mlg_strbuf_release(&path);
+		}
+	}
+}
+
+static void free_state(void *p)
+{
+	struct state *s = p;
+
+	if (!s)
+		return;
+	free(s->cols);
+	cJSON_Delete(s->missing);
+	cJSON_Delete(s->extra);
+	free(s);
+}
+
+static int begin(void **out, const struct mlg_check *check, const char *const *columns,
+		 size_t ncolumns, struct mlg_result *r)
+{
+	struct state *s = mlg_xcalloc(1, sizeof(*s));
+	const cJSON *decl = mlg_check_param(check, "columns"), *it;
+	long last = -1;
+
+	*out = s;
+	s->check = check;
+	s->cols = mlg_xcalloc((size_t)cJSON_GetArraySize(decl) + 1, sizeof(*s->cols));
+	s->missing = cJSON_CreateArray();
+	s->extra = cJSON_CreateArray();
+	cJSON_ArrayForEach(it, decl) {
+		struct column *c = &s->cols[s->n++];
+		const char *why;
+
+		c->name = it->string;
+		parse_column(it, c, &why); /* validated at load time */
+		snprintf(c->why, sizeof(c->why), "not %s", mlg_type_name(c->type));
+		c->index = mlg_column_index(columns, ncolumns, c->name);
+		if (c->index < 0)
+			cJSON_AddItemToArray(s->missing, cJSON_CreateString(c->name));
+		else if (c->index < last)
+			s->order_wrong = 1;
+		else
+			last = c->index;
+	}
+	for (size_t i = 0; i < ncolumns; i++) {
+		size_t k;
+
+		for (k = 0; k < s->n; k++)
+			if (!strcmp(s->cols[k].name, columns[i]))
+				break;
+		if (k == s->n)
+			cJSON_AddItemToArray(s->extra, cJSON_CreateString(columns[i]));
+	}
+	return 0;
+}
+
+static int row(void *p, const struct mlg_row *row, struct mlg_result *r)
+{
+	struct state *s = p;
+
+	for (size_t i = 0; i < s->n; i++) {
+		struct column *c = &s->cols[i];
+		const struct mlg_field *f;
+
+		if (c->index < 0)
+			continue;
+		f = &row->fields[c->index];
+		if (f->is_null) {
+			c->nulls++;
+			if (!c->nullable)
+				mlg_result_example(r, row->number, c->name, NULL, "null in a non-nullable column");
+			continue;
+		}
+		c->non_null++;
+		if (mlg_parse_as(c->type, f->data, f->len) < 0) {
+			c->bad_type++;
+			mlg_result_example(r, row->number, c->name, f->data, c->why);
+		}
+	}
+	return 0;
+}
+
+static void end(void *p, uint64_t nrows, struct mlg_result *r)
+{
+	struct state *s = p;
+	int allow_extra = mlg_check_bool(s->check, "allow_extra", 1);
+	int ordered = mlg_check_bool(s->check, "ordered", 0);
+	double mostly = 1;
+	struct mlg_strbuf msg = MLG_STRBUF_INIT;
+	cJSON *types = cJSON_AddObjectToObject(r->expected, "columns");
+	cJSON *bad = cJSON_AddObjectToObject(r->observed, "type_errors");
+	cJSON *nulls = cJSON_AddObjectToObject(r->observed, "nulls");
+	mlg_check_number(s->check, "mostly", &mostly);
+	cJSON_AddNumberToObject(r->observed, "rows", (double)nrows);
+	cJSON_AddItemToObject(r->observed, "missing_columns", s->missing);
+	cJSON_AddItemToObject(r->observed, "extra_columns", s->extra);
+	s->missing = s->extra = NULL;
+	cJSON_AddBoolToObject(r->expected, "allow_extra", allow_extra);
+	cJSON_AddBoolToObject(r->expected, "ordered", ordered);
+	cJSON_AddNumberToObject(r->expected, "mostly", mostly);
+
+	for (size_t i = 0; i < s->n; i++) {
+		struct column *c = &s->cols[i];
+		double ok;
+
+		if (c->nullable) {
+			cJSON_AddStringToObject(types, c->name, mlg_type_name(c->type));
+		} else {
+			cJSON *o = cJSON_AddObjectToObject(types, c->name);
+
+			cJSON_AddStringToObject(o, "type", mlg_type_name(c->type));
+			cJSON_AddBoolToObject(o, "nullable", 0);
+		}
+		if (c->index < 0)
+			continue;
+		cJSON_AddNumberToObject(bad, c->name, (double)c->bad_type);
+		cJSON_AddNumberToObject(nulls, c->name, (double)c->nulls);
+		ok = c->non_null ? (double)(c->non_null - c->bad_type) / (double)c->non_null : 1.0;
+		if (ok < mostly)
+			mlg_strbuf_addf(&msg, "%s%llu of %llu values of %s are not %s", msg.len ? "; " : "",
+					(unsigned long long)c->bad_type, (unsigned long long)c->non_null,
+					c->name, mlg_type_name(c->type));
+		if (!c->nullable && c->nulls)
+			mlg_strbuf_addf(&msg, "%s%llu nulls in non-nullable column %s", msg.len ? "; " : "",
+					(unsigned long long)c->nulls, c->name);
+	}
+	{
+		const cJSON *m = cJSON_GetObjectItem(r->observed, "missing_columns"), *it;
+		const cJSON *x = cJSON_GetObjectItem(r->observed, "extra_columns");
+
+		if (cJSON_GetArraySize(m)) {
+			mlg_strbuf_addf(&msg, "%smissing column%s", msg.len ? "; " : "",
+					cJSON_GetArraySize(m) > 1 ? "s" : "");
+			cJSON_ArrayForEach(it, m)
+				mlg_strbuf_addf(&msg, "%s %s", it == m->child ? "" : ",", it->valuestring);
+		}
+		if (!allow_extra && cJSON_GetArraySize(x)) {
+			mlg_strbuf_addf(&msg, "%sundeclared column%s", msg.len ? "; " : "",
+					cJSON_GetArraySize(x) > 1 ? "s" : "");
+			cJSON_ArrayForEach(it, x)
+				mlg_strbuf_addf(&msg, "%s %s", it == x->child ? "" : ",", it->valuestring);
+		}
+	}
+	if (ordered && s->order_wrong)
+		mlg_strbuf_addf(&msg, "%scolumns are not in the declared order", msg.len ? "; " : "");
+	if (msg.len)
+		mlg_result_set(r, MLG_STATUS_FAILED, "%s", msg.buf);
+	else
+		mlg_result_set(r, MLG_STATUS_PASSED, "%zu declared columns present and typed as declared in %llu rows",
+			       s->n, (unsigned long long)nrows);
+	mlg_strbuf_release(&msg);
+}
+
+static const struct mlg_scan_ops scan = { begin, row, end, free_state };
+
+const struct mlg_check_kind mlg_kind_data_schema = {
+	.abi = MLG_KIND_ABI,
+	.name = "data.schema",
+	.summary = "declared columns exist, their values parse as the declared types, non-nullable ones have no nulls",
+	.params = params,
+	.example = "{ \"kind\": \"data.schema\", \"dataset\": \"train\", \"columns\": { \"id\": { \"type\": \"int\", \"nullable\": false }, \"amount\": \"float\", \"ts\": \"timestamp\" } }",
+	.validate = validate,
+	.scan = &scan,
+};

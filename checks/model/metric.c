@@ -1,0 +1,218 @@
+/* model.metric: a number read from a JSON file by path lies within [min, max]. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "digest.h"
+#include "mlgate/check.h"
+#include "mlgate/error.h"
+#include "mlgate/suite.h"
+#include "util.h"
+
+static const struct mlg_param params[] = {
+	{ "file", MLG_PARAM_PATH, 1, NULL, "JSON file holding the metrics" },
+	{ "path", MLG_PARAM_STRING, 1, NULL, "dotted path to the number, e.g. test.auc or slices[2].f1" },
+	{ "min", MLG_PARAM_NUMBER, 0, NULL, "lowest acceptable value" },
+	{ "max", MLG_PARAM_NUMBER, 0, NULL, "highest acceptable value" },
+	{ NULL, 0, 0, NULL, NULL }
+};
+
+/*
+ * Follows a path such as "test.auc" or "slices[2].f1" from `root`.
+ * Returns the value, or NULL with *why set to what was missing (allocated).
+ */
+static const cJSON *follow(const cJSON *root, const char *path, char **why)
+{
+	const cJSON *node = root;
+	const char *p = path;
+	struct mlg_strbuf seen = MLG_STRBUF_INIT;
+
+	*why = NULL;
+	while (*p) {
+		if (*p == '[') {
+			char *end;
+			long idx;
+
+			errno = 0;
+			idx = strtol(p + 1, &end, 10);
+			if (end == p + 1 || *end != ']' || idx < 0 || errno) {
+				*why = mlg_xasprintf("invalid index at '%s'", p);
+				goto fail;
+			}
+			if (!cJSON_IsArray(node) || idx >= cJSON_GetArraySize(node)) {
+				*why = cJSON_IsArray(node)
+					? mlg_xasprintf("'%s' has %d items, no index %ld",
+							seen.len ? seen.buf : "(top level)",
+							cJSON_GetArraySize(node), idx)
+					: mlg_xasprintf("'%s' is not a list", seen.len ? seen.buf : "(top level)");
+				goto fail;
+			}
+			node = cJSON_GetArrayItem(node, (int)idx);
+			mlg_strbuf_add(&seen, p, (size_t)(end - p + 1));
+			p = end + 1;
+		} else {
+			size_t n = strcspn(p, ".[");
+			char *key;
+
+			if (*p == '.') {
+				p++;
+				continue;
+			}
+			key = mlg_xstrndup(p, n);
+			if (!cJSON_IsObject(node) || !cJSON_GetObjectItemCaseSensitive(node, key)) {
+				if (cJSON_IsObject(node)) {
+					struct mlg_strbuf keys = MLG_STRBUF_INIT;
+					const cJSON *it;
+					int k = 0;
+
+					cJSON_ArrayForEach(it, node)
+						if (k++ < 12)
+							mlg_strbuf_addf(&keys, "%s%s", k > 1 ? ", " : "", it->string);
+					*why = mlg_xasprintf("no key '%s' in %s%s%s (keys: %s)", key,
+							     seen.len ? "'" : "", seen.len ? seen.buf : "the top level",
+							     seen.len ? "'" : "", keys.len ? keys.buf : "none");
+					mlg_strbuf_release(&keys);
+				} else {
+					*why = mlg_xasprintf("'%s' is not an object", seen.len ? seen.buf : "(top level)");
+				}
+				free(key);
+				goto fail;
+			}
+			node = cJSON_GetObjectItemCaseSensitive(node, key);
+			if (seen.len)
+				mlg_strbuf_addch(&seen, '.');
+			mlg_strbuf_addstr(&seen, key);
+			free(key);
+			p += n;
+		}
+	}
+	mlg_strbuf_release(&seen);
+	return node;
+fail:
+	mlg_strbuf_release(&seen);
+	return NULL;
+}
+
+static int path_valid(const char *p)
+{
+	if (!*p || *p == '.')
+		return 0;
+	for (; *p; p++) {
+		if (p[0] == '.' && (p[1] == '.' || p[1] == '\0' || p[1] == '['))
+			return 0;
+		if (*p == '[') {
+			const char *q = p + 1;
+
+			while (*q >= '0' && *q <= '9')
+				q++;
+			if (q == p + 1 || *q != ']')
+				return 0;
+			p = q;
+		} else if (*p == ']') {
+			return 0;
+		}
+	}
+	return 1;
+}
+
+static void validate(const struct mlg_check *check, struct mlg_diag *diag)
+{
+	double lo, hi;
+	int has_lo = mlg_check_number(check, "min", &lo);
+	int has_hi = mlg_check_number(check, "max", &hi);
+
+	if (!has_lo && !has_hi)
+		mlg_diag_check(diag, check, NULL, "model.metric needs \"min\", \"max\" or both");
+	else if (has_lo && has_hi && lo > hi)
+		mlg_diag_check(diag, check, "min", "\"min\" (%g) is greater than \"max\" (%g)", lo, hi);
+	if (!path_valid(mlg_check_string(check, "path")))
+		mlg_diag_check(diag, check, "path",
+			       "invalid path '%s': expected keys separated by dots, with [N] for list items (e.g. test.auc, slices[2].f1)",
+			       mlg_check_string(check, "path"));
+}
+
+/* "metrics.json:test.auc": the file alone would not tell checks apart. */
+static char *target(const struct mlg_check *check)
+{
+	return mlg_xasprintf("%s:%s", mlg_check_string(check, "file"), mlg_check_string(check, "path"));
+}
+
+static void run(const struct mlg_check_ctx *ctx, struct mlg_result *r)
+{
+	const struct mlg_check *check = ctx->check;
+	const char *file = mlg_check_string(check, "file");
+	const char *path = mlg_check_string(check, "path");
+	char *abs = mlg_check_path(check, "file");
+	char *text = NULL, *why = NULL;
+	size_t len;
+	cJSON *doc = NULL;
+	const cJSON *v;
+	double lo = 0, hi = 0, x;
+	int has_lo = mlg_check_number(check, "min", &lo);
+	int has_hi = mlg_check_number(check, "max", &hi);
+	const char *end = NULL;
+	char a[32], b[32];
+
+	if (has_lo)
+		cJSON_AddNumberToObject(r->expected, "min", lo);
+	if (has_hi)
+		cJSON_AddNumberToObject(r->expected, "max", hi);
+	if (mlg_read_file(abs, &text, &len) < 0) {
+		mlg_result_set(r, MLG_STATUS_ERROR, "metrics file: %s", mlg_error_last());
+		goto done;
+	}
+	mlg_check_ctx_input(ctx, abs);
+	/* The length counts the terminating NUL: cJSON checks for it. */
+	doc = memchr(text, 0, len) ? NULL : cJSON_ParseWithLengthOpts(text, len + 1, &end, 1);
+	if (!doc) {
+		size_t off = end ? (size_t)(end - text) : 0;
+		int line = 1, col = 1;
+
+		for (size_t i = 0; i < off && i < len; i++) {
+			if (text[i] == '\n') {
+				line++;
+				col = 1;
+			} else {
+				col++;
+			}
+		}
+		mlg_result_set(r, MLG_STATUS_ERROR, "'%s' is not valid JSON (line %d, column %d)", file,
+			       line, col);
+		goto done;
+	}
+	v = follow(doc, path, &why);
+	if (!v) {
+		mlg_result_set(r, MLG_STATUS_ERROR, "'%s' has no value at '%s': %s", file, path, why);
+		goto done;
+	}
+	if (!cJSON_IsNumber(v)) {
+		mlg_result_set(r, MLG_STATUS_ERROR, "'%s' at '%s' is not a number", file, path);
+		goto done;
+	}
+	x = v->valuedouble;
+	cJSON_AddNumberToObject(r->observed, "value", x);
+	if (has_lo && x < lo)
+		mlg_result_set(r, MLG_STATUS_FAILED, "%s = %s, expected at least %s", path,
+			       mlg_format_number(x, a), mlg_format_number(lo, b));
+	else if (has_hi && x > hi)
+		mlg_result_set(r, MLG_STATUS_FAILED, "%s = %s, expected at most %s", path,
+			       mlg_format_number(x, a), mlg_format_number(hi, b));
+	else
+		mlg_result_set(r, MLG_STATUS_PASSED, "%s = %s", path, mlg_format_number(x, a));
+done:
+	free(why);
+	free(text);
+	free(abs);
+	cJSON_Delete(doc);
+}
+
+const struct mlg_check_kind mlg_kind_model_metric = {
+	.abi = MLG_KIND_ABI,
+	.name = "model.metric",
+	.summary = "a number in a JSON metrics file (by dotted path) lies within [min, max]",
+	.params = params,
+	.example = "{ \"kind\": \"model.metric\", \"file\": \"metrics.json\", \"path\": \"test.auc\", \"min\": 0.85 }",
+	.validate = validate,
+	.target = target,
+	.run = run,
+};

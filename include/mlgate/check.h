@@ -1,0 +1,154 @@
+/*
+ * The check-kind API: what a built-in kind (or a plugin) implements.
+ *
+ * To add a kind:
+ *  1. create checks/<category>/<name>.c exporting one
+ *     `const struct mlg_check_kind mlg_kind_<category>_<name>` and keep
+ *     everything else in it static;
+ *  2. declare its parameters once in a `struct mlg_param` table: that table
+ *     drives validation, `mlgate kinds`, `mlgate explain` and the README;
+ *  3. list it in checks/registry.c (kept sorted by name);
+ *  4. add golden cases under tests/data/<kind>/ (a passing and a failing
+ *     suite) and run `make readme` to refresh the README reference.
+ *
+ * A kind either evaluates itself (`run`) or, for data kinds, consumes the
+ * rows of its dataset (`scan`): the engine reads each dataset once and
+ * feeds every scanning check that reads it in the same pass.
+ */
+#ifndef MLGATE_CHECK_H
+#define MLGATE_CHECK_H
+
+#include <signal.h>
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+#include "mlgate/result.h"
+#include "mlgate/table.h"
+
+/** Bumped when struct mlg_check_kind changes incompatibly. */
+#define MLG_KIND_ABI 1
+
+enum mlg_param_type {
+	MLG_PARAM_STRING,   /* a JSON string */
+	MLG_PARAM_NUMBER,   /* a JSON number */
+	MLG_PARAM_INTEGER,  /* a JSON number without a fraction */
+	MLG_PARAM_BOOLEAN,  /* true or false */
+	MLG_PARAM_FRACTION, /* a number from 0 to 1 */
+	MLG_PARAM_DURATION, /* "30s", "5m", "1h30m", "250ms", or seconds as a number */
+	MLG_PARAM_STRINGS,  /* a string, or a non-empty list of strings */
+	MLG_PARAM_OBJECT,   /* a JSON object, checked by the kind's validate() */
+	MLG_PARAM_DATASET,  /* the name of a dataset declared under "datasets" */
+	MLG_PARAM_PATH      /* a file path, relative to the suite file's folder */
+};
+
+/** One parameter of a kind. Tables end with an entry whose name is NULL. */
+struct mlg_param {
+	const char *name;
+	enum mlg_param_type type;
+	int required;
+	const char *default_json; /* JSON text of the default, or NULL */
+	const char *doc;          /* one line */
+};
+
+struct mlg_suite;
+struct mlg_dataset;
+
+/** A check as declared in the suite, after defaults and ${VAR} expansion. */
+struct mlg_check {
+	size_t index;                      /* position in the suite's "checks" */
+	const struct mlg_check_kind *kind;
+	char *id;                          /* stable: given, or derived from kind and target */
+	char *name;                        /* given, or derived */
+	char *description;                 /* may be NULL */
+	int severity_warn;                 /* 1: "warn", 0: "error" */
+	char **tags;
+	size_t ntags;
+	double timeout_s;                  /* from the check or the suite defaults; 0: none */
+	cJSON *params;                     /* the check's JSON object (borrowed from the suite) */
+	const struct mlg_dataset *dataset; /* for kinds with a "dataset" parameter */
+	int line, column;                  /* where the check's object starts in the suite file */
+	const struct mlg_suite *suite;
+};
+
+/** What the engine lends a running check. */
+struct mlg_check_ctx {
+	const struct mlg_check *check;
+	double deadline;                   /* monotonic seconds; 0: none */
+	volatile sig_atomic_t *cancel;     /* non-zero once the run is interrupted */
+	void *engine;                      /* private to the engine */
+};
+
+/** Per-check state of a scanning (data) kind. */
+struct mlg_scan_ops {
+	/* MUST: prepare to see the rows of a table whose columns are named
+	 * `columns[0..ncolumns)`; store state in *state. Returning non-zero
+	 * with out->status set (error or failed) skips the rows. */
+	int (*begin)(void **state, const struct mlg_check *check, const char *const *columns,
+		     size_t ncolumns, struct mlg_result *out);
+	/* MUST: look at one row. Returning non-zero stops feeding this check. */
+	int (*row)(void *state, const struct mlg_row *row, struct mlg_result *out);
+	/* MUST: decide the status from what was seen; `nrows` rows were read. */
+	void (*end)(void *state, uint64_t nrows, struct mlg_result *out);
+	/* MUST: free the state; accepts NULL. */
+	void (*free)(void *state);
+};
+
+struct mlg_diag;
+
+struct mlg_check_kind {
+	unsigned int abi;               /* MUST: MLG_KIND_ABI */
+	const char *name;               /* MUST: "<category>.<name>" */
+	const char *summary;            /* MUST: one line for `mlgate kinds` */
+	const struct mlg_param *params; /* MUST: terminated by { NULL } */
+	const char *example;            /* MUST: a JSON object declaring such a check */
+	/* MAY: cross-parameter rules; report each problem with mlg_diag_check(). */
+	void (*validate)(const struct mlg_check *check, struct mlg_diag *diag);
+	/* MAY: the target part of the default id ("train.amount"); allocated,
+	 * caller frees. Without it the engine uses dataset/column/file/name. */
+	char *(*target)(const struct mlg_check *check);
+	/* One of these two MUST be set. */
+	void (*run)(const struct mlg_check_ctx *ctx, struct mlg_result *out);
+	const struct mlg_scan_ops *scan;
+};
+
+/** The category of a kind ("data" for "data.range"), into buf. */
+const char *mlg_kind_category(const struct mlg_check_kind *kind, char *buf, size_t size);
+
+/* Parameter access for kinds. Values were validated against the table. */
+
+/** The parameter's JSON value (after defaults), or NULL when absent. */
+const cJSON *mlg_check_param(const struct mlg_check *check, const char *name);
+/** The string value, or NULL. */
+const char *mlg_check_string(const struct mlg_check *check, const char *name);
+/** 1 and *out set when the parameter is a number, else 0. */
+int mlg_check_number(const struct mlg_check *check, const char *name, double *out);
+/** The boolean value, or `fallback` when absent. */
+int mlg_check_bool(const struct mlg_check *check, const char *name, int fallback);
+/**
+ * A string-or-list parameter as an array of borrowed strings: *out is
+ * allocated (caller frees the array only), *count set. 0 when absent.
+ */
+int mlg_check_strings(const struct mlg_check *check, const char *name, const char ***out,
+		      size_t *count);
+/** The duration in seconds, or `fallback` when absent. */
+double mlg_check_duration(const struct mlg_check *check, const char *name, double fallback);
+/** A path parameter resolved against the suite's folder; caller frees. NULL when absent. */
+char *mlg_check_path(const struct mlg_check *check, const char *name);
+
+/* Helpers for data kinds. */
+
+/** Index of the column called `name` among `columns`, or -1. */
+long mlg_column_index(const char *const *columns, size_t n, const char *name);
+/** Makes *out an error naming the missing column and listing those there are. */
+void mlg_result_no_column(struct mlg_result *out, const struct mlg_check *check,
+			  const char *name, const char *const *columns, size_t n);
+/** The shortest text that reads back as the same double, in buf. */
+const char *mlg_format_number(double v, char buf[32]);
+
+/** 1 when the run was interrupted or the check's deadline passed. */
+int mlg_check_ctx_expired(const struct mlg_check_ctx *ctx);
+/** Records a file the check read, for provenance (path as given to the kind). */
+void mlg_check_ctx_input(const struct mlg_check_ctx *ctx, const char *abs_path);
+
+#endif

@@ -1,0 +1,134 @@
+/* Parameter access for kinds, and small kind helpers (see check.h). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mlgate/check.h"
+#include "mlgate/suite.h"
+#include "mlgate/value.h"
+#include "util.h"
+
+const char *mlg_kind_category(const struct mlg_check_kind *kind, char *buf, size_t size)
+{
+	const char *dot = strchr(kind->name, '.');
+	size_t n = dot ? (size_t)(dot - kind->name) : strlen(kind->name);
+
+	if (n >= size)
+		n = size - 1;
+	memcpy(buf, kind->name, n);
+	buf[n] = '\0';
+	return buf;
+}
+
+const cJSON *mlg_check_param(const struct mlg_check *check, const char *name)
+{
+	return cJSON_GetObjectItemCaseSensitive(check->params, name);
+}
+
+const char *mlg_check_string(const struct mlg_check *check, const char *name)
+{
+	const cJSON *v = mlg_check_param(check, name);
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+int mlg_check_number(const struct mlg_check *check, const char *name, double *out)
+{
+	const cJSON *v = mlg_check_param(check, name);
+
+	if (!cJSON_IsNumber(v))
+		return 0;
+	*out = v->valuedouble;
+	return 1;
+}
+
+int mlg_check_bool(const struct mlg_check *check, const char *name, int fallback)
+{
+	const cJSON *v = mlg_check_param(check, name);
+
+	return cJSON_IsBool(v) ? cJSON_IsTrue(v) : fallback;
+}
+
+int mlg_check_strings(const struct mlg_check *check, const char *name, const char ***out,
+		      size_t *count)
+{
+	const cJSON *v = mlg_check_param(check, name), *it;
+	size_t n = 0;
+
+	*out = NULL;
+	*count = 0;
+	if (cJSON_IsString(v)) {
+		*out = mlg_xcalloc(1, sizeof(**out));
+		(*out)[0] = v->valuestring;
+		*count = 1;
+		return 1;
+	}
+	if (!cJSON_IsArray(v))
+		return 0;
+	*out = mlg_xcalloc((size_t)cJSON_GetArraySize(v) + 1, sizeof(**out));
+	cJSON_ArrayForEach(it, v)
+		if (cJSON_IsString(it))
+			(*out)[n++] = it->valuestring;
+	*count = n;
+	return 1;
+}
+
+double mlg_check_duration(const struct mlg_check *check, const char *name, double fallback)
+{
+	const cJSON *v = mlg_check_param(check, name);
+	double d;
+
+	if (cJSON_IsNumber(v))
+		return v->valuedouble;
+	if (cJSON_IsString(v) && mlg_parse_duration(v->valuestring, &d) == 0)
+		return d;
+	return fallback;
+}
+
+char *mlg_check_path(const struct mlg_check *check, const char *name)
+{
+	const char *p = mlg_check_string(check, name);
+
+	if (!p)
+		return NULL;
+	if (p[0] == '/')
+		return mlg_xstrdup(p);
+	return mlg_xasprintf("%s/%s", check->suite->dir, p);
+}
+
+long mlg_column_index(const char *const *columns, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(columns[i], name))
+			return (long)i;
+	return -1;
+}
+
+void mlg_result_no_column(struct mlg_result *out, const struct mlg_check *check,
+			  const char *name, const char *const *columns, size_t n)
+{
+	struct mlg_strbuf list = MLG_STRBUF_INIT;
+
+	for (size_t i = 0; i < n && i < 20; i++)
+		mlg_strbuf_addf(&list, "%s%s", i ? ", " : "", columns[i]);
+	if (n > 20)
+		mlg_strbuf_addf(&list, ", ... (%zu in all)", n);
+	mlg_result_set(out, MLG_STATUS_ERROR, "dataset '%s' has no column '%s' (columns: %s)",
+		       check->dataset ? check->dataset->name : "?", name, mlg_strbuf_str(&list));
+	mlg_strbuf_release(&list);
+}
+
+const char *mlg_format_number(double v, char buf[32])
+{
+	if (isnan(v) || isinf(v)) {
+		snprintf(buf, 32, "%s", isnan(v) ? "nan" : v < 0 ? "-inf" : "inf");
+		return buf;
+	}
+	for (int prec = 6; prec <= 17; prec++) {
+		snprintf(buf, 32, "%.*g", prec, v);
+		if (strtod(buf, NULL) == v)
+			break;
+	}
+	return buf;
+}

@@ -1,0 +1,52 @@
+/*
+ * The command-line tool: one cmd_<name>.c per command, listed in main.c's
+ * table. Only these files print to the terminal or choose exit codes.
+ *
+ * To add a command: write runner/cmd_<name>.c with
+ * `int cmd_<name>(int argc, char **argv)`, declare it here, add a row to
+ * the table in main.c, and document it in README.md (a test checks that
+ * every command answers --help).
+ */
+#ifndef MLG_CLI_H
+#define MLG_CLI_H
+
+#include <stdio.h>
+
+#include "mlgate/suite.h"
+
+#define MLG_VERSION "0.1.0"
+
+/* Exit codes, DESIGN.md section 3. */
+enum {
+	EXIT_GATE_OPEN = 0,
+	EXIT_GATE_CLOSED = 1,
+	EXIT_USAGE = 2,
+	EXIT_NOT_EVALUATED = 3,
+	EXIT_INTERRUPTED = 130
+};
+
+int cmd_run(int argc, char **argv);
+int cmd_validate(int argc, char **argv);
+int cmd_kinds(int argc, char **argv);
+int cmd_explain(int argc, char **argv);
+int cmd_version(int argc, char **argv);
+
+/** Prints "mlgate: " + message to stderr. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/** Prints every problem as file:line:col: path: message. */
+void cli_print_diag(FILE *out, const struct mlg_diag *diag);
+
+/**
+ * Loads the suite, printing problems; returns the suite or NULL. *code is
+ * set to the exit code to use on failure (2).
+ */
+struct mlg_suite *cli_load_suite(const char *path, int *code);
+
+/** Parses --color's value; -1 when invalid. */
+int cli_color_mode(const char *value);
+
+/** Whether to colour `out` for mode 0 auto, 1 always, 2 never (NO_COLOR honoured in auto). */
+int cli_use_color(FILE *out, int mode);
+
+#endif

@@ -1,0 +1,230 @@
+/* mlgate run: run the suite's checks, print the report, write report files. */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "mlgate/engine.h"
+#include "mlgate/error.h"
+#include "mlgate/report.h"
+#include "util.h"
+
+static const char usage_text[] =
+	"usage: mlgate run [-c FILE] [--junit FILE] [--json FILE] [-k PATTERN]... [--tag TAG]...\n"
+	"                  [-j N] [--quiet] [--color=auto|always|never]\n\n"
+	"Runs the suite's checks and reports. Checks that read the same dataset\n"
+	"share one pass over it; the rest run in parallel on N threads.\n\n"
+	"  -c, --config FILE   the suite file (default: mlgate.json)\n"
+	"      --junit FILE    write JUnit XML (- for standard output)\n"
+	"      --json FILE     write JSON results, mlgate.results/v1 (- for standard output)\n"
+	"  -k PATTERN          run only checks whose name or id matches the glob (repeatable)\n"
+	"      --tag TAG       run only checks with this tag (repeatable)\n"
+	"  -j, --jobs N        threads (default: online CPUs)\n"
+	"  -q, --quiet         print only problems and the summary\n"
+	"      --color WHEN    auto (default: on a terminal, unless NO_COLOR is set), always, never\n"
+	"  -h, --help          show this help\n\n"
+	"Exit codes: 0 gate open, 1 a check failed, 2 usage or suite error,\n"
+	"3 a check could not be evaluated, 130 interrupted (reports still written).\n";
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+/* Prints finished checks in suite order: a check's line waits until every
+ * check before it has finished, so the terminal reads the same for any -j. */
+struct progress {
+	const struct mlg_suite *suite;
+	const int *done_before; /* deselected checks: done from the start */
+	int *done;
+	size_t next;
+	FILE *out;
+	struct mlg_term_options term;
+	const struct mlg_result **results; /* as reported, by check index */
+};
+
+static void on_progress(const struct mlg_check *check, const struct mlg_result *result,
+			void *payload)
+{
+	struct progress *p = payload;
+
+	p->done[check->index] = 1;
+	p->results[check->index] = result;
+	while (p->next < p->suite->nchecks && p->done[p->next]) {
+		const struct mlg_check *c = &p->suite->checks[p->next];
+
+		if (!p->done_before[p->next])
+			mlg_report_term_line(p->out, c, p->results[p->next], &p->term);
+		p->next++;
+	}
+	fflush(p->out);
+}
+
+static int parse_jobs(const char *s, int *out)
+{
+	char *end;
+	long n = strtol(s, &end, 10);
+
+	if (!*s || *end || n < 1 || n > 1024)
+		return -1;
+	*out = (int)n;
+	return 0;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	enum { OPT_JUNIT = 256, OPT_JSON, OPT_TAG, OPT_COLOR };
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "junit", required_argument, NULL, OPT_JUNIT },
+		{ "json", required_argument, NULL, OPT_JSON },
+		{ "tag", required_argument, NULL, OPT_TAG },
+		{ "jobs", required_argument, NULL, 'j' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "color", required_argument, NULL, OPT_COLOR },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *config = "mlgate.json", *junit = NULL, *json = NULL;
+	const char **patterns = mlg_xcalloc((size_t)argc + 1, sizeof(char *));
+	const char **tags = mlg_xcalloc((size_t)argc + 1, sizeof(char *));
+	struct mlg_run_options opts = MLG_RUN_OPTIONS_INIT;
+	struct progress progress;
+	struct mlg_suite *suite = NULL;
+	struct mlg_run *run = NULL;
+	struct sigaction sa, old_int, old_term;
+	int c, code = EXIT_USAGE, color_mode = 0, report_error = 0;
+	int *done = NULL, *done_before = NULL, quiet = 0;
+	const struct mlg_result **results = NULL;
+	FILE *out;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+c:k:j:qh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			config = optarg;
+			break;
+		case OPT_JUNIT:
+			junit = optarg;
+			break;
+		case OPT_JSON:
+			json = optarg;
+			break;
+		case 'k':
+			patterns[opts.npatterns++] = optarg;
+			break;
+		case OPT_TAG:
+			tags[opts.ntags++] = optarg;
+			break;
+		case 'j':
+			if (parse_jobs(optarg, &opts.jobs) < 0) {
+				cli_error("run: -j expects a number of threads from 1 to 1024, not '%s'", optarg);
+				goto done;
+			}
+			break;
+		case 'q':
+			quiet = 1;
+			break;
+		case OPT_COLOR:
+			color_mode = cli_color_mode(optarg);
+			if (color_mode < 0) {
+				cli_error("run: --color expects auto, always or never, not '%s'", optarg);
+				goto done;
+			}
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			code = 0;
+			goto done;
+		default:
+			fputs(usage_text, stderr);
+			goto done;
+		}
+	}
+	if (optind < argc) {
+		cli_error("run: unexpected argument '%s'", argv[optind]);
+		goto done;
+	}
+	if (junit && json && !strcmp(junit, "-") && !strcmp(json, "-")) {
+		cli_error("run: only one report can go to standard output");
+		goto done;
+	}
+	/* A report on stdout keeps stdout machine-readable: the human report
+	 * moves to stderr. */
+	out = (junit && !strcmp(junit, "-")) || (json && !strcmp(json, "-")) ? stderr : stdout;
+
+	suite = cli_load_suite(config, &code);
+	if (!suite)
+		goto done;
+
+	memset(&progress.term, 0, sizeof(progress.term));
+	progress.term.version = MLG_TERM_OPTIONS_VERSION;
+	progress.term.quiet = quiet;
+	progress.term.color = cli_use_color(out, color_mode);
+	done = mlg_xcalloc(suite->nchecks + 1, sizeof(int));
+	done_before = mlg_xcalloc(suite->nchecks + 1, sizeof(int));
+	results = mlg_xcalloc(suite->nchecks + 1, sizeof(*results));
+	progress.results = results;
+	progress.suite = suite;
+	progress.done = done;
+	progress.done_before = done_before;
+	progress.next = 0;
+	progress.out = out;
+
+	opts.patterns = patterns;
+	opts.tags = tags;
+	opts.cancel = &interrupted;
+	opts.progress = on_progress;
+	opts.payload = &progress;
+
+	/* Deselected checks never report progress: mark them done up front. */
+	for (size_t i = 0; i < suite->nchecks; i++)
+		done[i] = done_before[i] = !mlg_check_selected(&suite->checks[i], &opts);
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	/* A second Ctrl-C gets the default action: the user insists. */
+	sa.sa_flags = SA_RESETHAND;
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+
+	fprintf(out, "mlgate: suite '%s' (%s): %zu checks\n", suite->name, config, suite->nchecks);
+	fflush(out);
+	if (mlg_engine_run(&run, suite, &opts) < 0) {
+		cli_error("%s", mlg_error_last());
+		code = EXIT_NOT_EVALUATED;
+		goto restore;
+	}
+	mlg_report_term_summary(out, run, &progress.term);
+	if (json && mlg_report_write_json(run, json) < 0) {
+		cli_error("%s", mlg_error_last());
+		report_error = 1;
+	}
+	if (junit && mlg_report_write_junit(run, junit) < 0) {
+		cli_error("%s", mlg_error_last());
+		report_error = 1;
+	}
+	code = mlg_run_exit_code(run);
+	/* A report that could not be written leaves CI without its evidence:
+	 * never let that pass as success. */
+	if (report_error && code == EXIT_GATE_OPEN)
+		code = EXIT_NOT_EVALUATED;
+restore:
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+done:
+	mlg_run_free(run);
+	mlg_suite_free(suite);
+	free(done);
+	free(done_before);
+	free(results);
+	free(patterns);
+	free(tags);
+	return code;
+}

@@ -1,0 +1,337 @@
+/*
+ * The scheduler: selects checks, groups scanning checks by dataset, and
+ * runs the resulting tasks on a pool of threads.
+ */
+#include <fnmatch.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "digest.h"
+#include "engine_internal.h"
+#include "mlgate/error.h"
+#include "util.h"
+
+struct task {
+	const struct mlg_dataset *dataset;     /* scan task: the dataset */
+	const struct mlg_check **checks;       /* scan: its checks; run: one */
+	size_t nchecks;
+};
+
+struct pool {
+	struct mlg_engine *engine;
+	struct task *tasks;
+	size_t ntasks;
+	atomic_size_t next;
+};
+
+void mlg_engine__input(struct mlg_engine *engine, const char *abs_path)
+{
+	pthread_mutex_lock(&engine->lock);
+	for (size_t i = 0; i < engine->ninput_paths; i++) {
+		if (!strcmp(engine->input_paths[i], abs_path)) {
+			pthread_mutex_unlock(&engine->lock);
+			return;
+		}
+	}
+	MLG_ALLOC_GROW(engine->input_paths, engine->ninput_paths + 1, engine->input_alloc);
+	engine->input_paths[engine->ninput_paths++] = mlg_xstrdup(abs_path);
+	pthread_mutex_unlock(&engine->lock);
+}
+
+void mlg_check_ctx_input(const struct mlg_check_ctx *ctx, const char *abs_path)
+{
+	mlg_engine__input(ctx->engine, abs_path);
+}
+
+int mlg_check_ctx_expired(const struct mlg_check_ctx *ctx)
+{
+	if (ctx->cancel && *ctx->cancel)
+		return 1;
+	return ctx->deadline > 0 && mlg_now() > ctx->deadline;
+}
+
+void mlg_engine__finish(struct mlg_engine *engine, const struct mlg_check *check, double started)
+{
+	struct mlg_result *r = &engine->run->results[check->index];
+
+	r->duration_s = mlg_now() - started;
+	if (!r->message)
+		r->message = mlg_xstrdup(r->status == MLG_STATUS_PASSED ? "passed" : "no message");
+	pthread_mutex_lock(&engine->lock);
+	if (engine->opts->progress)
+		engine->opts->progress(check, r, engine->opts->payload);
+	pthread_mutex_unlock(&engine->lock);
+}
+
+static int cancelled(const struct mlg_engine *engine)
+{
+	return engine->opts->cancel && *engine->opts->cancel;
+}
+
+static void run_one(struct mlg_engine *engine, const struct mlg_check *check)
+{
+	struct mlg_result *r = &engine->run->results[check->index];
+	struct mlg_check_ctx ctx;
+	double start = mlg_now();
+
+	r->started = 1;
+	ctx.check = check;
+	ctx.deadline = check->timeout_s > 0 ? start + check->timeout_s : 0;
+	ctx.cancel = engine->opts->cancel;
+	ctx.engine = engine;
+	check->kind->run(&ctx, r);
+	if (cancelled(engine) && r->status == MLG_STATUS_PASSED)
+		mlg_result_set(r, MLG_STATUS_ERROR, "interrupted");
+	mlg_engine__finish(engine, check, start);
+}
+
+static void *worker(void *arg)
+{
+	struct pool *pool = arg;
+	size_t i;
+
+	while ((i = atomic_fetch_add(&pool->next, 1)) < pool->ntasks) {
+		struct task *t = &pool->tasks[i];
+
+		if (cancelled(pool->engine))
+			continue; /* left unstarted: marked interrupted afterwards */
+		if (t->dataset)
+			mlg_engine__scan(pool->engine, t->dataset, t->checks, t->nchecks);
+		else
+			run_one(pool->engine, t->checks[0]);
+	}
+	return NULL;
+}
+
+int mlg_check_selected(const struct mlg_check *c, const struct mlg_run_options *o)
+{
+	int ok = !o->npatterns;
+
+	for (size_t i = 0; i < o->npatterns && !ok; i++)
+		ok = !fnmatch(o->patterns[i], c->name, 0) || !fnmatch(o->patterns[i], c->id, 0);
+	if (!ok)
+		return 0;
+	if (!o->ntags)
+		return 1;
+	for (size_t i = 0; i < o->ntags; i++)
+		for (size_t t = 0; t < c->ntags; t++)
+			if (!strcmp(o->tags[i], c->tags[t]))
+				return 1;
+	return 0;
+}
+
+/* One task per non-scanning check, one per dataset read by scanning
+ * checks; tasks ordered by their first check so early checks start first. */
+static size_t plan_tasks(const struct mlg_suite *suite, const int *selected, struct task *tasks)
+{
+	size_t n = 0;
+	int *done = mlg_xcalloc(suite->nchecks + 1, sizeof(int));
+
+	for (size_t i = 0; i < suite->nchecks; i++) {
+		const struct mlg_check *c = &suite->checks[i];
+		struct task *t;
+
+		if (!selected[i] || done[i])
+			continue;
+		t = &tasks[n++];
+		memset(t, 0, sizeof(*t));
+		t->checks = mlg_xcalloc(suite->nchecks, sizeof(*t->checks));
+		if (!c->kind->scan) {
+			t->checks[t->nchecks++] = c;
+			continue;
+		}
+		t->dataset = c->dataset;
+		for (size_t j = i; j < suite->nchecks; j++) {
+			const struct mlg_check *o = &suite->checks[j];
+
+			if (selected[j] && !done[j] && o->kind->scan && o->dataset == c->dataset) {
+				t->checks[t->nchecks++] = o;
+				done[j] = 1;
+			}
+		}
+	}
+	free(done);
+	return n;
+}
+
+static int online_cpus(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n > 0 ? (int)n : 1;
+}
+
+static const char *relative_to(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	if (!strncmp(path, dir, n) && path[n] == '/')
+		return path + n + 1;
+	return path;
+}
+
+static int cmp_input(const void *a, const void *b)
+{
+	const struct mlg_input *x = a, *y = b;
+
+	return strcmp(x->path, y->path);
+}
+
+/* Digests every input once, after the checks: sorted, so reports are
+ * identical whatever order the threads read them in. */
+static void hash_inputs(struct mlg_engine *engine)
+{
+	struct mlg_run *run = engine->run;
+
+	run->inputs = mlg_xcalloc(engine->ninput_paths + 1, sizeof(*run->inputs));
+	for (size_t i = 0; i < engine->ninput_paths; i++) {
+		struct mlg_input *in = &run->inputs[run->ninputs++];
+
+		in->path = mlg_xstrdup(relative_to(engine->input_paths[i], run->suite->dir));
+		if (mlg_sha256_file(engine->input_paths[i], in->sha256, &in->bytes) < 0)
+			in->sha256[0] = '\0';
+		free(engine->input_paths[i]);
+	}
+	free(engine->input_paths);
+	qsort(run->inputs, run->ninputs, sizeof(*run->inputs), cmp_input);
+}
+
+static void summarise(struct mlg_run *run)
+{
+	struct mlg_summary *s = &run->summary;
+
+	memset(s, 0, sizeof(*s));
+	for (size_t i = 0; i < run->suite->nchecks; i++) {
+		const struct mlg_result *r = &run->results[i];
+		int warn = run->suite->checks[i].severity_warn;
+
+		s->total++;
+		s->selected += run->selected[i] != 0;
+		switch (r->status) {
+		case MLG_STATUS_PASSED:
+			s->passed++;
+			break;
+		case MLG_STATUS_SKIPPED:
+			s->skipped++;
+			break;
+		case MLG_STATUS_FAILED:
+			if (warn)
+				s->warnings++;
+			else
+				s->failed++;
+			break;
+		case MLG_STATUS_ERROR:
+			if (warn)
+				s->warnings++;
+			else
+				s->errors++;
+			break;
+		}
+	}
+	run->complete = !run->interrupted && s->selected == s->total;
+	run->gate_open = !run->interrupted && !s->failed && !s->errors;
+}
+
+int mlg_engine_run(struct mlg_run **out, const struct mlg_suite *suite,
+		   const struct mlg_run_options *opts)
+{
+	struct mlg_run *run = mlg_xcalloc(1, sizeof(*run));
+	struct mlg_engine engine;
+	struct pool pool;
+	pthread_t *threads;
+	size_t nthreads;
+	double start = mlg_now();
+
+	*out = NULL;
+	if (opts->version != MLG_RUN_OPTIONS_VERSION) {
+		free(run);
+		return mlg_error_code(MLG_EINVALID, "run options version %u is not %u",
+				      opts->version, MLG_RUN_OPTIONS_VERSION);
+	}
+	run->suite = suite;
+	run->started = time(NULL);
+	run->results = mlg_xcalloc(suite->nchecks + 1, sizeof(*run->results));
+	run->selected = mlg_xcalloc(suite->nchecks + 1, sizeof(int));
+	mlg_git_describe(&run->git, suite->dir);
+
+	memset(&engine, 0, sizeof(engine));
+	engine.run = run;
+	engine.opts = opts;
+	pthread_mutex_init(&engine.lock, NULL);
+
+	for (size_t i = 0; i < suite->nchecks; i++) {
+		mlg_result_init(&run->results[i]);
+		run->selected[i] = mlg_check_selected(&suite->checks[i], opts);
+		if (!run->selected[i])
+			mlg_result_set(&run->results[i], MLG_STATUS_SKIPPED,
+				       "deselected by -k/--tag");
+	}
+
+	memset(&pool, 0, sizeof(pool));
+	pool.engine = &engine;
+	pool.tasks = mlg_xcalloc(suite->nchecks + 1, sizeof(*pool.tasks));
+	pool.ntasks = plan_tasks(suite, run->selected, pool.tasks);
+	atomic_init(&pool.next, 0);
+
+	nthreads = (size_t)(opts->jobs > 0 ? opts->jobs : online_cpus());
+	if (nthreads > pool.ntasks)
+		nthreads = pool.ntasks;
+	if (nthreads <= 1) {
+		worker(&pool);
+	} else {
+		threads = mlg_xcalloc(nthreads, sizeof(*threads));
+		for (size_t i = 0; i < nthreads; i++)
+			if (pthread_create(&threads[i], NULL, worker, &pool) != 0)
+				mlg_die_oom();
+		for (size_t i = 0; i < nthreads; i++)
+			pthread_join(threads[i], NULL);
+		free(threads);
+	}
+
+	run->interrupted = opts->cancel && *opts->cancel;
+	for (size_t i = 0; i < suite->nchecks; i++) {
+		struct mlg_result *r = &run->results[i];
+
+		if (run->selected[i] && !r->started)
+			mlg_result_set(r, MLG_STATUS_ERROR, "interrupted before it ran");
+	}
+	for (size_t i = 0; i < pool.ntasks; i++)
+		free(pool.tasks[i].checks);
+	free(pool.tasks);
+
+	hash_inputs(&engine);
+	pthread_mutex_destroy(&engine.lock);
+	run->duration_s = mlg_now() - start;
+	summarise(run);
+	*out = run;
+	return 0;
+}
+
+int mlg_run_exit_code(const struct mlg_run *run)
+{
+	if (run->interrupted)
+		return 130;
+	if (run->summary.failed)
+		return 1;
+	if (run->summary.errors)
+		return 3;
+	return 0;
+}
+
+void mlg_run_free(struct mlg_run *run)
+{
+	if (!run)
+		return;
+	for (size_t i = 0; i < run->suite->nchecks; i++)
+		mlg_result_release(&run->results[i]);
+	for (size_t i = 0; i < run->ninputs; i++)
+		free(run->inputs[i].path);
+	free(run->inputs);
+	free(run->results);
+	free(run->selected);
+	mlg_git_info_release(&run->git);
+	free(run);
+}

@@ -1,0 +1,45 @@
+/*
+ * JSON with comments, and where each value stands in the text.
+ *
+ * cJSON keeps no positions, so one extra tokenizer pass over the text
+ * builds an index from JSON path ("checks[3].max") to line:column. The
+ * same index serves suite error messages and the JUnit `line` attributes.
+ */
+#ifndef MLG_JSONC_H
+#define MLG_JSONC_H
+
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+#include "util.h"
+
+struct mlg_jsonpos;
+
+/**
+ * Parses JSON with // and block comments. On success returns 0, sets
+ * *root (free with cJSON_Delete) and *positions (free with
+ * mlg_jsonpos_free). On a syntax error returns MLG_EINVALID and sets
+ * *line, *col and the message (mlg_error_last()) to what was expected.
+ */
+int mlg_jsonc_parse(const char *text, size_t len, cJSON **root, struct mlg_jsonpos **positions,
+		    int *line, int *col);
+
+/** Line and column (1-based, columns in characters) of path's key or value; -1 if unknown. */
+int mlg_jsonpos_lookup(const struct mlg_jsonpos *pos, const char *path, int *line, int *col);
+
+/** Number of duplicate keys found, and the path of the i-th. */
+size_t mlg_jsonpos_duplicates(const struct mlg_jsonpos *pos);
+const char *mlg_jsonpos_duplicate(const struct mlg_jsonpos *pos, size_t i);
+
+void mlg_jsonpos_free(struct mlg_jsonpos *pos);
+
+/** Appends ".key" (or ["key"] for keys that are not plain names) to a path. */
+void mlg_jsonpath_member(struct mlg_strbuf *path, const char *key, size_t keylen);
+/** Appends "[i]". */
+void mlg_jsonpath_index(struct mlg_strbuf *path, size_t i);
+
+/** Strict JSON string literal of s (with quotes), appended to sb. */
+void mlg_json_quote(struct mlg_strbuf *sb, const char *s);
+
+#endif

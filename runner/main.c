@@ -1,0 +1,123 @@
+/*
+ * mlgate: the command dispatcher. Each command is a row of the table;
+ * main() only finds the row and hands over.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "mlgate/error.h"
+
+struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *help;
+};
+
+static const struct command commands[] = {
+	{ "run", cmd_run, "run the suite's checks and write reports" },
+	{ "validate", cmd_validate, "parse and type-check the suite; run nothing" },
+	{ "kinds", cmd_kinds, "list every check kind with its parameters" },
+	{ "explain", cmd_explain, "show one kind: parameters, defaults, an example" },
+	{ "version", cmd_version, "print the version" },
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: mlgate <command> [options]\n\n"
+		     "mlgate runs data, model and infrastructure checks for ML projects in CI\n"
+		     "and gates model promotion on their results.\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].help);
+	fprintf(out, "\nRun 'mlgate <command> --help' for a command's options.\n"
+		     "Exit codes: 0 gate open, 1 gate closed, 2 usage or suite error,\n"
+		     "3 a check could not be evaluated, 130 interrupted.\n");
+}
+
+void cli_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("mlgate: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void cli_print_diag(FILE *out, const struct mlg_diag *diag)
+{
+	for (size_t i = 0; i < diag->count; i++) {
+		const struct mlg_diag_item *it = &diag->items[i];
+
+		fprintf(out, "%s:%d:%d: %s%s%s\n", it->file, it->line, it->column, it->path,
+			*it->path ? ": " : "", it->message);
+	}
+}
+
+struct mlg_suite *cli_load_suite(const char *path, int *code)
+{
+	struct mlg_diag diag = MLG_DIAG_INIT;
+	struct mlg_suite *suite = NULL;
+	int error = mlg_suite_load(&suite, path, &diag);
+
+	*code = EXIT_USAGE;
+	if (error == MLG_ENOTFOUND || (error < 0 && !diag.count)) {
+		cli_error("%s", mlg_error_last());
+		if (error == MLG_ENOTFOUND && !strcmp(path, "mlgate.json"))
+			fprintf(stderr, "hint: run mlgate in the folder holding mlgate.json, or name the suite with -c FILE\n");
+	} else if (error < 0) {
+		cli_print_diag(stderr, &diag);
+		cli_error("'%s' has %zu problem%s; nothing was run", path, diag.count,
+			  diag.count == 1 ? "" : "s");
+	}
+	mlg_diag_release(&diag);
+	return suite;
+}
+
+int cli_color_mode(const char *value)
+{
+	if (!strcmp(value, "auto"))
+		return 0;
+	if (!strcmp(value, "always"))
+		return 1;
+	if (!strcmp(value, "never"))
+		return 2;
+	return -1;
+}
+
+int cli_use_color(FILE *out, int mode)
+{
+	const char *no_color = getenv("NO_COLOR");
+
+	if (mode == 1)
+		return 1;
+	if (mode == 2)
+		return 0;
+	if (no_color && *no_color)
+		return 0;
+	return isatty(fileno(out)) && getenv("TERM") && strcmp(getenv("TERM"), "dumb");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version"))
+		return cmd_version(1, argv + 1);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].fn(argc - 1, argv + 1);
+	cli_error("unknown command '%s'", argv[1]);
+	usage(stderr);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,171 @@
+/* Allocation wrappers, the string buffer and the clock (see util.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util.h"
+
+void mlg_die_oom(void)
+{
+	static const char msg[] = "mlgate: out of memory\n";
+
+	/* write(2) rather than stdio: we may be out of memory for buffers. */
+	if (write(2, msg, sizeof(msg) - 1) < 0) {
+		/* nothing more can be done */
+	}
+	_exit(3);
+}
+
+void *mlg_xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+
+	if (!p)
+		mlg_die_oom();
+	return p;
+}
+
+void *mlg_xcalloc(size_t count, size_t size)
+{
+	void *p = calloc(count ? count : 1, size ? size : 1);
+
+	if (!p)
+		mlg_die_oom();
+	return p;
+}
+
+void *mlg_xrealloc(void *p, size_t n)
+{
+	void *q = realloc(p, n ? n : 1);
+
+	if (!q)
+		mlg_die_oom();
+	return q;
+}
+
+char *mlg_xstrdup(const char *s)
+{
+	return mlg_xstrndup(s, strlen(s));
+}
+
+char *mlg_xstrndup(const char *s, size_t n)
+{
+	char *p;
+	size_t len = strnlen(s, n);
+
+	p = mlg_xmalloc(len + 1);
+	memcpy(p, s, len);
+	p[len] = '\0';
+	return p;
+}
+
+char *mlg_xasprintf(const char *fmt, ...)
+{
+	struct mlg_strbuf sb = MLG_STRBUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	mlg_strbuf_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	return mlg_strbuf_detach(&sb);
+}
+
+void mlg_strbuf_grow(struct mlg_strbuf *sb, size_t extra)
+{
+	size_t need = sb->len + extra + 1;
+
+	if (need <= sb->alloc)
+		return;
+	if (need < sb->alloc * 2)
+		need = sb->alloc * 2;
+	if (need < 64)
+		need = 64;
+	sb->buf = mlg_xrealloc(sb->buf, need);
+	sb->alloc = need;
+}
+
+void mlg_strbuf_add(struct mlg_strbuf *sb, const void *data, size_t len)
+{
+	mlg_strbuf_grow(sb, len);
+	if (len)
+		memcpy(sb->buf + sb->len, data, len);
+	sb->len += len;
+	sb->buf[sb->len] = '\0';
+}
+
+void mlg_strbuf_addstr(struct mlg_strbuf *sb, const char *s)
+{
+	mlg_strbuf_add(sb, s, strlen(s));
+}
+
+void mlg_strbuf_addch(struct mlg_strbuf *sb, int c)
+{
+	char ch = (char)c;
+
+	mlg_strbuf_add(sb, &ch, 1);
+}
+
+void mlg_strbuf_vaddf(struct mlg_strbuf *sb, const char *fmt, va_list ap)
+{
+	va_list cp;
+	int n;
+
+	va_copy(cp, ap);
+	n = vsnprintf(NULL, 0, fmt, cp);
+	va_end(cp);
+	if (n < 0)
+		return;
+	mlg_strbuf_grow(sb, (size_t)n);
+	vsnprintf(sb->buf + sb->len, (size_t)n + 1, fmt, ap);
+	sb->len += (size_t)n;
+}
+
+void mlg_strbuf_addf(struct mlg_strbuf *sb, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	mlg_strbuf_vaddf(sb, fmt, ap);
+	va_end(ap);
+}
+
+void mlg_strbuf_reset(struct mlg_strbuf *sb)
+{
+	sb->len = 0;
+	if (sb->buf)
+		sb->buf[0] = '\0';
+}
+
+void mlg_strbuf_release(struct mlg_strbuf *sb)
+{
+	free(sb->buf);
+	sb->buf = NULL;
+	sb->len = sb->alloc = 0;
+}
+
+char *mlg_strbuf_detach(struct mlg_strbuf *sb)
+{
+	char *p;
+
+	if (!sb->buf)
+		return mlg_xstrdup("");
+	p = sb->buf;
+	sb->buf = NULL;
+	sb->len = sb->alloc = 0;
+	return p;
+}
+
+const char *mlg_strbuf_str(const struct mlg_strbuf *sb)
+{
+	return sb->buf ? sb->buf : "";
+}
+
+double mlg_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}

@@ -1,0 +1,65 @@
+/*
+ * Small internal helpers shared by the runner and the built-in kinds:
+ * allocation that never returns NULL, a growable string buffer, time.
+ *
+ * Out of memory is fatal, as in git's xmalloc(): the process prints
+ * "mlgate: out of memory" and exits with code 3 (could not evaluate),
+ * which fails the CI job closed. Nothing is promoted.
+ */
+#ifndef MLG_UTIL_H
+#define MLG_UTIL_H
+
+#include <stddef.h>
+#include <stdarg.h>
+
+/** Prints "mlgate: out of memory" and exits with code 3. */
+void mlg_die_oom(void) __attribute__((noreturn));
+void *mlg_xmalloc(size_t n);
+void *mlg_xcalloc(size_t count, size_t size);
+void *mlg_xrealloc(void *p, size_t n);
+char *mlg_xstrdup(const char *s);
+char *mlg_xstrndup(const char *s, size_t n);
+/** A newly allocated formatted string; the caller frees it. */
+char *mlg_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#define MLG_ALLOC_GROW(p, n, alloc)                                        \
+	do {                                                               \
+		if ((n) > (alloc)) {                                       \
+			size_t alloc_new_ = (alloc) ? (alloc) * 2 : 8;     \
+			if (alloc_new_ < (n))                              \
+				alloc_new_ = (n);                          \
+			(p) = mlg_xrealloc((p), alloc_new_ * sizeof(*(p))); \
+			(alloc) = alloc_new_;                              \
+		}                                                          \
+	} while (0)
+
+/*
+ * A growable, always NUL-terminated byte buffer (git's strbuf, trimmed).
+ * MLG_STRBUF_INIT allocates nothing; mlg_strbuf_release() frees and resets;
+ * mlg_strbuf_detach() hands the bytes to the caller, who frees them.
+ */
+struct mlg_strbuf {
+	char *buf;
+	size_t len;
+	size_t alloc;
+};
+#define MLG_STRBUF_INIT { NULL, 0, 0 }
+
+void mlg_strbuf_grow(struct mlg_strbuf *sb, size_t extra);
+void mlg_strbuf_add(struct mlg_strbuf *sb, const void *data, size_t len);
+void mlg_strbuf_addstr(struct mlg_strbuf *sb, const char *s);
+void mlg_strbuf_addch(struct mlg_strbuf *sb, int c);
+void mlg_strbuf_addf(struct mlg_strbuf *sb, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void mlg_strbuf_vaddf(struct mlg_strbuf *sb, const char *fmt, va_list ap);
+void mlg_strbuf_reset(struct mlg_strbuf *sb);
+void mlg_strbuf_release(struct mlg_strbuf *sb);
+/** Returns the buffer (never NULL) and leaves `sb` empty; caller frees. */
+char *mlg_strbuf_detach(struct mlg_strbuf *sb);
+/** The buffer's text, "" when nothing was added (never NULL). */
+const char *mlg_strbuf_str(const struct mlg_strbuf *sb);
+
+/** Seconds on the monotonic clock. */
+double mlg_now(void);
+
+#endif
