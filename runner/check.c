@@ -125,6 +125,11 @@ const char *mlg_format_number(double v, char buf[32])
 		snprintf(buf, 32, "%s", isnan(v) ? "nan" : v < 0 ? "-inf" : "inf");
 		return buf;
 	}
+	/* Whole numbers as whole numbers: "1000000", not "1e+06". */
+	if (v == floor(v) && fabs(v) < 1e15) {
+		snprintf(buf, 32, "%.0f", v);
+		return buf;
+	}
 	for (int prec = 6; prec <= 17; prec++) {
 		snprintf(buf, 32, "%.*g", prec, v);
 		if (strtod(buf, NULL) == v)

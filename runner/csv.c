@@ -26,7 +26,10 @@
 #include "mlgate/error.h"
 #include "util.h"
 
-/* Size of one read(2). Nothing may depend on it: records span blocks. */
+/*
+ * Size of one read(2). Nothing may depend on it: records span blocks. At
+ * least 3, so that a byte order mark arrives in one piece.
+ */
 static const size_t csv_block_size = 1024 * 1024;
 
 enum csv_state {
@@ -126,30 +129,42 @@ static unsigned char csv_prev_byte(const struct mlg_csv *c, size_t pos)
 	return pos ? (unsigned char)c->chunk[pos - 1] : c->prev;
 }
 
-static void csv_add(struct mlg_csv *c, const char *s, size_t n)
+/*
+ * Makes room for `n` more bytes and a NUL in the record buffer. Kept out
+ * of csv_add() so that the common case there inlines to a compare and a
+ * copy.
+ */
+static void csv_grow(struct mlg_csv *c, size_t n)
 {
-	if (c->data_len + n + 1 > c->data_alloc) {
-		size_t want = c->data_alloc * 2;
+	size_t want = c->data_alloc * 2;
 
-		if (want < c->data_len + n + 1)
-			want = c->data_len + n + 1;
-		c->data = mlg_xrealloc(c->data, want);
-		c->data_alloc = want;
-	}
+	if (want < c->data_len + n + 1)
+		want = c->data_len + n + 1;
+	c->data = mlg_xrealloc(c->data, want);
+	c->data_alloc = want;
+}
+
+/* Appends field bytes; there is always room left for the NUL after them. */
+static inline void csv_add(struct mlg_csv *c, const char *s, size_t n)
+{
+	if (c->data_alloc - c->data_len <= n)
+		csv_grow(c, n);
 	memcpy(c->data + c->data_len, s, n);
 	c->data_len += n;
 }
 
 /* Ends the field that began at data offset `start`: NUL-terminates it. */
-static void csv_end_field(struct mlg_csv *c, size_t start, int quoted)
+static inline void csv_end_field(struct mlg_csv *c, size_t start, int quoted)
 {
 	struct mlg_field *f;
 
-	MLG_ALLOC_GROW(c->fields, c->row.nfields + 1, c->fields_alloc);
+	if (c->row.nfields == c->fields_alloc)
+		MLG_ALLOC_GROW(c->fields, c->row.nfields + 1, c->fields_alloc);
 	f = &c->fields[c->row.nfields++];
 	f->len = c->data_len - start;
 	f->is_null = !quoted && f->len == 0;
-	csv_add(c, "", 0); /* makes room for the NUL, which is not data */
+	if (c->data_len == c->data_alloc)
+		csv_grow(c, 0);
 	c->data[c->data_len++] = '\0';
 }
 

@@ -17,7 +17,7 @@ struct pos_entry {
 struct mlg_jsonpos {
 	struct pos_entry *entries;
 	size_t count, alloc;
-	char **dups;
+	struct pos_entry *dups;  /* second and later occurrences of a key */
 	size_t ndups, dups_alloc;
 };
 
@@ -415,33 +415,36 @@ static void walk_value(struct walker *w);
 static void walk_object(struct walker *w)
 {
 	size_t base = w->path.len;
-	struct mlg_strbuf seen = MLG_STRBUF_INIT; /* "\n"-separated keys of this object */
+	char **seen = NULL; /* the keys of this object so far */
+	size_t nseen = 0, seen_alloc = 0;
 
 	advance(w); /* { */
 	skip_ws(w);
 	while (w->i < w->len && w->s[w->i] != '}') {
-		size_t ks, ke;
+		size_t ks, ke, k;
 		int kline = w->line, kcol = w->col;
 		char *key;
-		struct mlg_strbuf probe = MLG_STRBUF_INIT;
 
 		skip_string(w, &ks, &ke);
 		key = decode_key(w->s + ks, ke - ks);
 		mlg_jsonpath_member(&w->path, key, strlen(key));
-		mlg_strbuf_addf(&probe, "\n%s\n", key);
-		if (seen.len && memmem(seen.buf, seen.len, probe.buf, probe.len)) {
+		for (k = 0; k < nseen; k++)
+			if (!strcmp(seen[k], key))
+				break;
+		if (k < nseen) {
 			struct mlg_jsonpos *p = w->pos;
 
 			MLG_ALLOC_GROW(p->dups, p->ndups + 1, p->dups_alloc);
-			p->dups[p->ndups++] = mlg_xstrdup(mlg_strbuf_str(&w->path));
+			p->dups[p->ndups].path = mlg_xstrdup(mlg_strbuf_str(&w->path));
+			p->dups[p->ndups].line = kline;
+			p->dups[p->ndups].col = kcol;
+			p->ndups++;
+			free(key);
 		} else {
-			if (!seen.len)
-				mlg_strbuf_addch(&seen, '\n');
-			mlg_strbuf_addf(&seen, "%s\n", key);
+			MLG_ALLOC_GROW(seen, nseen + 1, seen_alloc);
+			seen[nseen++] = key;
 			record(w, kline, kcol);
 		}
-		mlg_strbuf_release(&probe);
-		free(key);
 		skip_ws(w);
 		advance(w); /* : */
 		skip_ws(w);
@@ -455,7 +458,9 @@ static void walk_object(struct walker *w)
 		}
 	}
 	advance(w); /* } */
-	mlg_strbuf_release(&seen);
+	for (size_t k = 0; k < nseen; k++)
+		free(seen[k]);
+	free(seen);
 }
 
 static void walk_array(struct walker *w)
@@ -521,6 +526,12 @@ int mlg_jsonc_parse(const char *text, size_t len, cJSON **root, struct mlg_jsonp
 
 	*root = NULL;
 	*positions = NULL;
+	/* Editors on some systems save a byte order mark: not part of the JSON,
+	 * and not a column either. */
+	if (len >= 3 && !memcmp(text, "\xEF\xBB\xBF", 3)) {
+		text += 3;
+		len -= 3;
+	}
 	memcpy(copy, text, len);
 	copy[len] = '\0';
 	if (memchr(copy, '\0', len)) {
@@ -583,9 +594,11 @@ size_t mlg_jsonpos_duplicates(const struct mlg_jsonpos *pos)
 	return pos ? pos->ndups : 0;
 }
 
-const char *mlg_jsonpos_duplicate(const struct mlg_jsonpos *pos, size_t i)
+const char *mlg_jsonpos_duplicate(const struct mlg_jsonpos *pos, size_t i, int *line, int *col)
 {
-	return pos->dups[i];
+	*line = pos->dups[i].line;
+	*col = pos->dups[i].col;
+	return pos->dups[i].path;
 }
 
 void mlg_jsonpos_free(struct mlg_jsonpos *pos)
@@ -595,7 +608,7 @@ void mlg_jsonpos_free(struct mlg_jsonpos *pos)
 	for (size_t i = 0; i < pos->count; i++)
 		free(pos->entries[i].path);
 	for (size_t i = 0; i < pos->ndups; i++)
-		free(pos->dups[i]);
+		free(pos->dups[i].path);
 	free(pos->entries);
 	free(pos->dups);
 	free(pos);

@@ -28,9 +28,10 @@ int mlg_jsonc_parse(const char *text, size_t len, cJSON **root, struct mlg_jsonp
 /** Line and column (1-based, columns in characters) of path's key or value; -1 if unknown. */
 int mlg_jsonpos_lookup(const struct mlg_jsonpos *pos, const char *path, int *line, int *col);
 
-/** Number of duplicate keys found, and the path of the i-th. */
+/** Number of duplicate keys found (second and later occurrences). */
 size_t mlg_jsonpos_duplicates(const struct mlg_jsonpos *pos);
-const char *mlg_jsonpos_duplicate(const struct mlg_jsonpos *pos, size_t i);
+/** The path of the i-th duplicate, and where that occurrence stands. */
+const char *mlg_jsonpos_duplicate(const struct mlg_jsonpos *pos, size_t i, int *line, int *col);
 
 void mlg_jsonpos_free(struct mlg_jsonpos *pos);
 

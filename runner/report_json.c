@@ -6,6 +6,7 @@
 
 #include "mlgate/error.h"
 #include "mlgate/report.h"
+#include "text.h"
 #include "util.h"
 
 static void format_time(time_t t, char buf[32])
@@ -55,6 +56,34 @@ static cJSON *check_json(const struct mlg_run *run, size_t i)
 	cJSON_AddStringToObject(src, "file", run->suite->file);
 	cJSON_AddNumberToObject(src, "line", c->line);
 	return o;
+}
+
+/*
+ * Data values, column names and command output may hold any bytes; JSON
+ * must be UTF-8 (RFC 8259 section 8.1). Invalid sequences become U+FFFD.
+ */
+static void clean_tree(cJSON *node)
+{
+	for (; node; node = node->next) {
+		if (node->string && !mlg_text_is_utf8(node->string)) {
+			char *clean = mlg_text_clean(node->string, 0);
+			char *copy = cJSON_malloc(strlen(clean) + 1);
+
+			if (!copy)
+				mlg_die_oom();
+			memcpy(copy, clean, strlen(clean) + 1);
+			free(clean);
+			cJSON_free(node->string);
+			node->string = copy;
+		}
+		if (cJSON_IsString(node) && !mlg_text_is_utf8(node->valuestring)) {
+			char *clean = mlg_text_clean(node->valuestring, 0);
+
+			cJSON_SetValuestring(node, clean);
+			free(clean);
+		}
+		clean_tree(node->child);
+	}
 }
 
 cJSON *mlg_report_json(const struct mlg_run *run)
@@ -111,6 +140,7 @@ cJSON *mlg_report_json(const struct mlg_run *run)
 	checks = cJSON_AddArrayToObject(doc, "checks");
 	for (size_t i = 0; i < run->suite->nchecks; i++)
 		cJSON_AddItemToArray(checks, check_json(run, i));
+	clean_tree(doc);
 	return doc;
 }
 

@@ -14,66 +14,14 @@
 
 #include "mlgate/error.h"
 #include "mlgate/report.h"
+#include "text.h"
 #include "util.h"
 
 static const char *const categories[] = { "data", "model", "infra" };
 
-/*
- * XML 1.0 allows only some characters; libxml2 escapes markup but would
- * emit forbidden ones raw. Invalid UTF-8 becomes U+FFFD; control
- * characters XML forbids become a visible \xNN. Caller frees.
- */
-static char *xml_clean(const char *s)
-{
-	struct mlg_strbuf sb = MLG_STRBUF_INIT;
-	const unsigned char *p = (const unsigned char *)(s ? s : "");
-
-	while (*p) {
-		unsigned char c = *p;
-		size_t n = 0;
-		unsigned long cp = 0;
-
-		if (c < 0x80) {
-			if (c < 0x20 && c != '\t' && c != '\n' && c != '\r')
-				mlg_strbuf_addf(&sb, "\\x%02X", c);
-			else
-				mlg_strbuf_addch(&sb, c);
-			p++;
-			continue;
-		}
-		if ((c & 0xE0) == 0xC0) {
-			n = 2;
-			cp = c & 0x1F;
-		} else if ((c & 0xF0) == 0xE0) {
-			n = 3;
-			cp = c & 0x0F;
-		} else if ((c & 0xF8) == 0xF0) {
-			n = 4;
-			cp = c & 0x07;
-		}
-		for (size_t i = 1; i < n; i++) {
-			if ((p[i] & 0xC0) != 0x80) {
-				n = 0;
-				break;
-			}
-			cp = (cp << 6) | (p[i] & 0x3F);
-		}
-		/* Reject overlong forms, surrogates, U+FFFE/U+FFFF, > U+10FFFF. */
-		if (!n || (n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-		    (cp >= 0xD800 && cp <= 0xDFFF) || cp == 0xFFFE || cp == 0xFFFF || cp > 0x10FFFF) {
-			mlg_strbuf_addstr(&sb, "\xEF\xBF\xBD");
-			p++;
-			continue;
-		}
-		mlg_strbuf_add(&sb, p, n);
-		p += n;
-	}
-	return mlg_strbuf_detach(&sb);
-}
-
 static void set_prop(xmlNodePtr node, const char *name, const char *value)
 {
-	char *clean = xml_clean(value);
+	char *clean = mlg_text_clean(value, 1);
 
 	xmlNewProp(node, BAD_CAST name, BAD_CAST clean);
 	free(clean);
@@ -95,7 +43,7 @@ static void set_propf(xmlNodePtr node, const char *name, const char *fmt, ...)
 
 static xmlNodePtr add_text_child(xmlNodePtr parent, const char *name, const char *text)
 {
-	char *clean = xml_clean(text);
+	char *clean = mlg_text_clean(text, 1);
 	xmlNodePtr n = xmlNewTextChild(parent, NULL, BAD_CAST name, BAD_CAST clean);
 
 	free(clean);

@@ -258,10 +258,12 @@ static void check_param_type(struct mlg_suite *suite, const struct mlg_param *p,
 			mlg_diag_add(diag, path, "expected a number (%s), found %s", p->doc, describe(v));
 		break;
 	case MLG_PARAM_INTEGER:
-		if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble) ||
-		    fabs(v->valuedouble) > 9007199254740992.0)
+		if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble))
 			mlg_diag_add(diag, path, "expected a whole number (%s), found %s", p->doc,
 				     cJSON_IsNumber(v) ? "a fraction" : describe(v));
+		else if (fabs(v->valuedouble) > 9007199254740992.0)
+			mlg_diag_add(diag, path, "expected a whole number (%s) of at most 2^53, found one too large",
+				     p->doc);
 		break;
 	case MLG_PARAM_BOOLEAN:
 		if (!cJSON_IsBool(v))
@@ -450,12 +452,22 @@ static void load_check(struct mlg_suite *suite, cJSON *obj, size_t index, int de
 			c->tags = mlg_xcalloc(1, sizeof(char *));
 			c->tags[c->ntags++] = mlg_xstrdup(v->valuestring);
 		} else if (cJSON_IsArray(v)) {
+			size_t k = 0;
+
 			c->tags = mlg_xcalloc((size_t)cJSON_GetArraySize(v) + 1, sizeof(char *));
 			cJSON_ArrayForEach(it, v) {
-				if (cJSON_IsString(it))
+				if (cJSON_IsString(it)) {
 					c->tags[c->ntags++] = mlg_xstrdup(it->valuestring);
-				else
-					mlg_diag_add(diag, sub.buf, "expected a list of strings");
+				} else {
+					size_t len = sub.len;
+
+					mlg_jsonpath_index(&sub, k);
+					mlg_diag_add(diag, sub.buf, "expected a tag string, found %s",
+						     describe(it));
+					sub.len = len;
+					sub.buf[len] = '\0';
+				}
+				k++;
 			}
 		} else {
 			mlg_diag_add(diag, sub.buf, "expected a string or a list of strings");
@@ -483,9 +495,6 @@ static void load_check(struct mlg_suite *suite, cJSON *obj, size_t index, int de
 		if (p->type == MLG_PARAM_DATASET && cJSON_IsString(v))
 			c->dataset = mlg_suite_dataset(suite, v->valuestring);
 	}
-	if (c->kind->scan && !c->dataset && !mlg_check_param(c, "dataset"))
-		mlg_diag_add(diag, path.buf, "%s reads a dataset: expected a \"dataset\" parameter",
-			     c->kind->name);
 
 done:
 	mlg_strbuf_release(&path);
@@ -537,6 +546,23 @@ static void assign_ids(struct mlg_suite *suite, struct mlg_diag *diag)
 			suite->checks[i].name = mlg_xstrdup(suite->checks[i].id);
 }
 
+static int cmp_diag(const void *a, const void *b)
+{
+	const struct mlg_diag_item *x = a, *y = b;
+
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	if (x->column != y->column)
+		return x->column < y->column ? -1 : 1;
+	return strcmp(x->message, y->message);
+}
+
+/* Problems in file order, as a compiler lists them. */
+static void sort_diag(struct mlg_diag *diag)
+{
+	qsort(diag->items, diag->count, sizeof(*diag->items), cmp_diag);
+}
+
 static char *absolute_dir(const char *file)
 {
 	char *copy = mlg_xstrdup(file);
@@ -583,9 +609,12 @@ int mlg_suite_load_text(struct mlg_suite **out, const char *file, const char *te
 		goto fail;
 	}
 	diag->positions = suite->positions;
-	for (size_t i = 0; i < mlg_jsonpos_duplicates(suite->positions); i++)
-		mlg_diag_add(diag, mlg_jsonpos_duplicate(suite->positions, i),
-			     "duplicate key: each key may appear once in an object");
+	for (size_t i = 0; i < mlg_jsonpos_duplicates(suite->positions); i++) {
+		const char *dup = mlg_jsonpos_duplicate(suite->positions, i, &line, &col);
+
+		mlg_diag__add_at(diag, dup, line, col,
+				 "duplicate key: each key may appear once in an object");
+	}
 	if (!cJSON_IsObject(suite->root)) {
 		mlg_diag_add(diag, "", "expected a JSON object at the top level, with \"checks\"");
 		goto fail;
@@ -641,23 +670,27 @@ int mlg_suite_load_text(struct mlg_suite **out, const char *file, const char *te
 		cJSON *it;
 
 		suite->checks = mlg_xcalloc((size_t)cJSON_GetArraySize(checks) + 1, sizeof(*suite->checks));
-		cJSON_ArrayForEach(it, checks)
+		cJSON_ArrayForEach(it, checks) {
+			size_t before = diag->count, loaded = suite->nchecks;
+
 			load_check(suite, it, i++, default_warn, diag);
-		/* Kind-specific rules only once the generic ones hold, so the
-		 * kind sees values of the declared types. */
-		if (!diag->count)
-			for (size_t k = 0; k < suite->nchecks; k++)
-				if (suite->checks[k].kind->validate)
-					suite->checks[k].kind->validate(&suite->checks[k], diag);
+			/* Kind-specific rules only for a check whose generic ones
+			 * hold, so the kind sees values of the declared types. */
+			if (suite->nchecks > loaded && diag->count == before &&
+			    suite->checks[loaded].kind->validate)
+				suite->checks[loaded].kind->validate(&suite->checks[loaded], diag);
+		}
 		assign_ids(suite, diag);
 	}
 	if (diag->count)
 		goto fail;
 	diag->positions = NULL;
+	diag->file = NULL;
 	*out = suite;
 	return 0;
 
 fail:
+	sort_diag(diag);
 	diag->positions = NULL;
 	diag->file = NULL;
 	mlg_suite_free(suite);

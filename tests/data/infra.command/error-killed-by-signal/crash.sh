@@ -1,0 +1,3 @@
+echo about to crash
+kill -9 $$
+echo unreachable
