@@ -137,3 +137,14 @@ const char *mlg_format_number(double v, char buf[32])
 	}
 	return buf;
 }
+
+const char *mlg_format_share(double v, char buf[32])
+{
+	snprintf(buf, 32, "%.4g", v);
+	return buf;
+}
+
+const char *mlg_plural(unsigned long long n)
+{
+	return n == 1 ? "" : "s";
+}

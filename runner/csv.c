@@ -188,7 +188,7 @@ static void csv_finish_record(struct mlg_csv *c)
 static void csv_where(const struct mlg_csv *c, char *buf, size_t size,
 		      uint64_t line, uint64_t offset)
 {
-	if (c->header && c->ncolumns == 0 && c->rows == 0)
+	if (c->header && !c->ncolumns)
 		snprintf(buf, size, "'%s' header (line %" PRIu64 ", byte %" PRIu64 ")",
 			 c->name, line, offset);
 	else
@@ -351,7 +351,7 @@ static int csv_read_record(struct mlg_csv *c)
 	}
 }
 
-/* Fills row and column data after the first record was read at open. */
+/* Names the columns from the first record, or "1", "2", ... without a header. */
 static void csv_set_columns(struct mlg_csv *c)
 {
 	size_t i;
@@ -541,20 +541,20 @@ int mlg_csv_next(struct mlg_csv *csv, const struct mlg_row **row)
 	r = csv_read_record(csv);
 	if (r <= 0)
 		return r;
-	csv->rows++;
-	csv->row.number = csv->rows;
-	csv->row.line = csv->rec_line;
-	csv->row.offset = csv->rec_offset;
 	if (csv->row.nfields != csv->ncolumns) {
-		snprintf(where, sizeof(where),
-			 "'%s' row %" PRIu64 " (line %" PRIu64 ", byte %" PRIu64 ")",
-			 csv->name, csv->row.number, csv->row.line, csv->row.offset);
+		csv_where(csv, where, sizeof(where), csv->rec_line,
+			  csv->rec_offset);
+		csv->rows++;
 		return mlg_error_code(MLG_EINVALID,
 				      "%s: expected %zu fields as in the %s, found %zu",
 				      where, csv->ncolumns,
 				      csv->header ? "header" : "first record",
 				      csv->row.nfields);
 	}
+	csv->rows++;
+	csv->row.number = csv->rows;
+	csv->row.line = csv->rec_line;
+	csv->row.offset = csv->rec_offset;
 	csv_finish_record(csv);
 	*row = &csv->row;
 	return 1;

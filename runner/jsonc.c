@@ -613,3 +613,24 @@ void mlg_jsonpos_free(struct mlg_jsonpos *pos)
 	free(pos->dups);
 	free(pos);
 }
+
+int mlg_json_parse_strict(const char *text, size_t len, cJSON **root, int *line, int *col)
+{
+	size_t off = 0;
+	const char *what = NULL;
+
+	*root = NULL;
+	*line = *col = 0;
+	if (memchr(text, '\0', len)) {
+		offset_to_linecol(text, (size_t)((const char *)memchr(text, '\0', len) - text), line, col);
+		return mlg_error_code(MLG_EINVALID, "a NUL byte is not allowed in JSON text");
+	}
+	if (syntax_check(text, len, &off, &what) < 0) {
+		offset_to_linecol(text, off, line, col);
+		return mlg_error_code(MLG_EINVALID, "%s", what);
+	}
+	*root = cJSON_ParseWithLength(text, len);
+	if (!*root)
+		return mlg_error_code(MLG_EINVALID, "cannot parse this JSON (too large or too deep)");
+	return 0;
+}

@@ -25,6 +25,13 @@ struct mlg_jsonpos;
 int mlg_jsonc_parse(const char *text, size_t len, cJSON **root, struct mlg_jsonpos **positions,
 		    int *line, int *col);
 
+/**
+ * Parses strict JSON (no comments), such as a metrics file. Returns 0 and
+ * sets *root (free with cJSON_Delete), or MLG_EINVALID with *line, *col
+ * and the message set to the first syntax error.
+ */
+int mlg_json_parse_strict(const char *text, size_t len, cJSON **root, int *line, int *col);
+
 /** Line and column (1-based, columns in characters) of path's key or value; -1 if unknown. */
 int mlg_jsonpos_lookup(const struct mlg_jsonpos *pos, const char *path, int *line, int *col);
 

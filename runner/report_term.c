@@ -99,9 +99,10 @@ void mlg_report_term_summary(FILE *out, const struct mlg_run *run,
 			}
 		}
 	}
-	fprintf(out, "\n%s%zu check%s: %zu passed, %zu failed, %zu errors, %zu skipped, %zu warnings in %.2fs: gate %s%s%s\n",
-		c, s->total, s->total == 1 ? "" : "s", s->passed, s->failed, s->errors, s->skipped,
-		s->warnings, run->duration_s,
+	fprintf(out, "\n%s%zu check%s: %zu passed, %zu failed, %zu error%s, %zu skipped, %zu warning%s in %.2fs: gate %s%s%s\n",
+		c, s->total, s->total == 1 ? "" : "s", s->passed, s->failed, s->errors,
+		s->errors == 1 ? "" : "s", s->skipped, s->warnings, s->warnings == 1 ? "" : "s",
+		run->duration_s,
 		run->interrupted ? "closed (interrupted)" : run->gate_open ? "open" : "closed",
 		!run->interrupted && run->gate_open && !run->complete ? " (partial selection: cannot promote)" : "",
 		opts->color ? RESET : "");

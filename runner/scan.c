@@ -23,16 +23,23 @@ struct scan_slot {
 	int active;
 };
 
-static void finish_all_error(struct mlg_engine *engine, struct scan_slot *slots, size_t n,
+/*
+ * Ends every active check with `message`. The reader names the file by its
+ * absolute path; reports name it as the suite does, so they read the same
+ * in every checkout.
+ */
+static void finish_all_error(const struct mlg_dataset *dataset, struct scan_slot *slots, size_t n,
 			     const char *message)
 {
+	char *shown = mlg_str_replace(message, dataset->abs_path, dataset->path);
+
 	for (size_t i = 0; i < n; i++) {
 		if (!slots[i].active)
 			continue;
-		mlg_result_set(slots[i].result, MLG_STATUS_ERROR, "%s", message);
+		mlg_result_set(slots[i].result, MLG_STATUS_ERROR, "%s", shown);
 		slots[i].active = 0;
 	}
-	(void)engine;
+	free(shown);
 }
 
 void mlg_engine__scan(struct mlg_engine *engine, const struct mlg_dataset *dataset,
@@ -63,7 +70,7 @@ void mlg_engine__scan(struct mlg_engine *engine, const struct mlg_dataset *datas
 	if (mlg_csv_open(&csv, dataset->abs_path, &opts) < 0) {
 		char *msg = mlg_xasprintf("dataset '%s': %s", dataset->name, mlg_error_last());
 
-		finish_all_error(engine, slots, nchecks, msg);
+		finish_all_error(dataset, slots, nchecks, msg);
 		free(msg);
 		goto done;
 	}
@@ -97,7 +104,7 @@ void mlg_engine__scan(struct mlg_engine *engine, const struct mlg_dataset *datas
 			char *msg = mlg_xasprintf("interrupted after %llu rows",
 						  (unsigned long long)nrows);
 
-			finish_all_error(engine, slots, nchecks, msg);
+			finish_all_error(dataset, slots, nchecks, msg);
 			free(msg);
 			nactive = 0;
 			break;
@@ -119,7 +126,7 @@ void mlg_engine__scan(struct mlg_engine *engine, const struct mlg_dataset *datas
 		char *msg = mlg_xasprintf("cannot read dataset '%s': %s", dataset->name,
 					  mlg_error_last());
 
-		finish_all_error(engine, slots, nchecks, msg);
+		finish_all_error(dataset, slots, nchecks, msg);
 		free(msg);
 	}
 	/* Checks still active saw every row: let them decide. Those that

@@ -162,6 +162,23 @@ const char *mlg_strbuf_str(const struct mlg_strbuf *sb)
 	return sb->buf ? sb->buf : "";
 }
 
+char *mlg_str_replace(const char *s, const char *from, const char *to)
+{
+	struct mlg_strbuf sb = MLG_STRBUF_INIT;
+	size_t n = strlen(from);
+	const char *hit;
+
+	if (!n)
+		return mlg_xstrdup(s);
+	while ((hit = strstr(s, from))) {
+		mlg_strbuf_add(&sb, s, (size_t)(hit - s));
+		mlg_strbuf_addstr(&sb, to);
+		s = hit + n;
+	}
+	mlg_strbuf_addstr(&sb, s);
+	return mlg_strbuf_detach(&sb);
+}
+
 double mlg_now(void)
 {
 	struct timespec ts;

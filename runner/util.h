@@ -59,6 +59,9 @@ char *mlg_strbuf_detach(struct mlg_strbuf *sb);
 /** The buffer's text, "" when nothing was added (never NULL). */
 const char *mlg_strbuf_str(const struct mlg_strbuf *sb);
 
+/** A copy of `s` with every `from` replaced by `to`; the caller frees it. */
+char *mlg_str_replace(const char *s, const char *from, const char *to);
+
 /** Seconds on the monotonic clock. */
 double mlg_now(void);
 

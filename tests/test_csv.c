@@ -92,16 +92,28 @@ static void expect_error(struct mlg_csv *csv, int code, const char *msg)
 	assert_string_equal(mlg_error_last(), msg);
 }
 
-/* Writes `len` bytes to a new file under /tmp; the caller unlinks it. */
-static void write_temp(char *path, size_t size, const char *data, size_t len)
+/*
+ * Writes `len` bytes to a new file under /tmp and opens it with default
+ * options. The file is removed at once (the reader keeps its descriptor),
+ * so a failing assertion leaves nothing behind. Returns mlg_csv_open()'s
+ * code; `path` receives the name.
+ */
+static int open_temp(struct mlg_csv **csv, char *path, size_t size,
+		     const char *data, size_t len)
 {
-	int fd;
+	int fd, r;
 
 	snprintf(path, size, "/tmp/mlgate-test-csv-XXXXXX");
 	fd = mkstemp(path);
 	assert_true(fd >= 0);
-	assert_int_equal(write(fd, data, len), (ssize_t)len);
+	if (write(fd, data, len) != (ssize_t)len) {
+		unlink(path);
+		fail_msg("cannot write %s", path);
+	}
 	assert_int_equal(close(fd), 0);
+	r = mlg_csv_open(csv, path, NULL);
+	unlink(path);
+	return r;
 }
 
 static void test_simple(void **state)
@@ -134,8 +146,7 @@ static void test_simple_file(void **state)
 	struct mlg_csv *csv = NULL;
 	const struct mlg_row *row;
 
-	write_temp(path, sizeof(path), s, sizeof(s) - 1);
-	assert_int_equal(mlg_csv_open(&csv, path, NULL), 0);
+	assert_int_equal(open_temp(&csv, path, sizeof(path), s, sizeof(s) - 1), 0);
 	assert_int_equal(mlg_csv_ncolumns(csv), 2);
 	row = next_row(csv, 1, 2, 4, 2);
 	expect_field(row, 0, "1");
@@ -146,7 +157,6 @@ static void test_simple_file(void **state)
 	expect_end(csv);
 	assert_int_equal(mlg_csv_bytes_read(csv), sizeof(s) - 1);
 	mlg_csv_free(csv);
-	unlink(path);
 }
 
 static void test_quoted(void **state)
@@ -443,12 +453,10 @@ static void test_empty_file(void **state)
 	char path[64], msg[128];
 	struct mlg_csv *csv = NULL;
 
-	write_temp(path, sizeof(path), "", 0);
-	assert_int_equal(mlg_csv_open(&csv, path, NULL), MLG_EINVALID);
+	assert_int_equal(open_temp(&csv, path, sizeof(path), "", 0), MLG_EINVALID);
 	assert_null(csv);
 	snprintf(msg, sizeof(msg), "'%s' is empty: expected a header row", path);
 	assert_string_equal(mlg_error_last(), msg);
-	unlink(path);
 }
 
 static void test_header_only(void **state)
@@ -603,12 +611,10 @@ static void test_long_field(void **state)
 		check_big(csv, quoted, s);
 		mlg_csv_free(csv);
 
-		write_temp(path, sizeof(path), s, len);
-		assert_int_equal(mlg_csv_open(&csv, path, NULL), 0);
+		assert_int_equal(open_temp(&csv, path, sizeof(path), s, len), 0);
 		check_big(csv, quoted, s);
 		assert_int_equal(mlg_csv_bytes_read(csv), len);
 		mlg_csv_free(csv);
-		unlink(path);
 		free(s);
 	}
 }
@@ -693,11 +699,9 @@ static void test_block_boundary(void **state)
 	for (pad = 0; pad < 8; pad++) {
 		char *s = boundary_input(pad, &len);
 
-		write_temp(path, sizeof(path), s, len);
-		assert_int_equal(mlg_csv_open(&csv, path, NULL), 0);
+		assert_int_equal(open_temp(&csv, path, sizeof(path), s, len), 0);
 		check_boundary(csv, pad);
 		mlg_csv_free(csv);
-		unlink(path);
 
 		if (pad == 0) {
 			/* the same bytes from memory read the same */

@@ -13,6 +13,21 @@ static const struct mlg_param params[] = {
 	{ NULL, 0, 0, NULL, NULL }
 };
 
+static void validate(const struct mlg_check *check, struct mlg_diag *diag)
+{
+	const char **names;
+	size_t n;
+
+	mlg_check_strings(check, "columns", &names, &n);
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(names[i], names[j])) {
+				mlg_diag_check(diag, check, "columns", "column '%s' is listed twice", names[i]);
+				break;
+			}
+	free(names);
+}
+
 struct state {
 	const struct mlg_check *check;
 	const char **names;
@@ -88,14 +103,14 @@ static void end(void *p, uint64_t nrows, struct mlg_result *r)
 			mlg_strbuf_addf(&msg, "%s%llu of %llu values of %s are null (%s%% non-null, expected at least %s%%)",
 					bad++ ? "; " : "", (unsigned long long)s->nulls[i],
 					(unsigned long long)nrows, s->names[i],
-					mlg_format_number(ok * 100, a), mlg_format_number(mostly * 100, b));
+					mlg_format_share(ok * 100, a), mlg_format_share(mostly * 100, b));
 		}
 	}
 	if (bad)
 		mlg_result_set(r, MLG_STATUS_FAILED, "%s", msg.buf);
 	else
-		mlg_result_set(r, MLG_STATUS_PASSED, "no nulls beyond the allowed share in %zu column%s of %llu rows",
-			       s->n, s->n == 1 ? "" : "s", (unsigned long long)nrows);
+		mlg_result_set(r, MLG_STATUS_PASSED, "no nulls beyond the allowed share in %zu column%s of %llu row%s",
+			       s->n, mlg_plural(s->n), (unsigned long long)nrows, mlg_plural(nrows));
 	mlg_strbuf_release(&msg);
 }
 
@@ -106,6 +121,7 @@ const struct mlg_check_kind mlg_kind_data_not_null = {
 	.name = "data.not_null",
 	.summary = "columns have no nulls (empty cells), or at most 1 - mostly of them",
 	.params = params,
+	.validate = validate,
 	.example = "{ \"kind\": \"data.not_null\", \"dataset\": \"train\", \"columns\": [\"amount\", \"country\"], \"mostly\": 0.99 }",
 	.scan = &scan,
 };

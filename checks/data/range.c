@@ -120,8 +120,8 @@ static void end(void *p, uint64_t nrows, struct mlg_result *r)
 	cJSON_AddNumberToObject(r->expected, "mostly", mostly);
 
 	if (s->checked == 0) {
-		mlg_result_set(r, MLG_STATUS_PASSED, "no non-null values of %s to check (%llu rows)", col,
-			       (unsigned long long)nrows);
+		mlg_result_set(r, MLG_STATUS_PASSED, "no non-null values of %s to check (%llu row%s)", col,
+			       (unsigned long long)nrows, mlg_plural(nrows));
 		return;
 	}
 	if (share >= mostly) {
@@ -147,8 +147,8 @@ static void end(void *p, uint64_t nrows, struct mlg_result *r)
 		mlg_strbuf_addf(&msg, "%s%llu of %llu values of %s are not numbers", msg.len ? "; " : "",
 				(unsigned long long)s->not_numeric, (unsigned long long)s->checked, col);
 	if (mostly < 1)
-		mlg_strbuf_addf(&msg, " (%s in range, expected at least %s)", mlg_format_number(share, a),
-				mlg_format_number(mostly, b));
+		mlg_strbuf_addf(&msg, " (%s%% in range, expected at least %s%%)", mlg_format_share(share * 100, a),
+				mlg_format_share(mostly * 100, b));
 	mlg_result_set(r, MLG_STATUS_FAILED, "%s", msg.buf);
 	mlg_strbuf_release(&msg);
 }

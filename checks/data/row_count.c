@@ -53,11 +53,11 @@ static void end(void *p, uint64_t nrows, struct mlg_result *r)
 	if (has_hi)
 		cJSON_AddNumberToObject(r->expected, "max", hi);
 	if (has_lo && (double)nrows < lo)
-		mlg_result_set(r, MLG_STATUS_FAILED, "%llu rows, expected at least %.0f", n, lo);
+		mlg_result_set(r, MLG_STATUS_FAILED, "%llu row%s, expected at least %.0f", n, mlg_plural(n), lo);
 	else if (has_hi && (double)nrows > hi)
-		mlg_result_set(r, MLG_STATUS_FAILED, "%llu rows, expected at most %.0f", n, hi);
+		mlg_result_set(r, MLG_STATUS_FAILED, "%llu row%s, expected at most %.0f", n, mlg_plural(n), hi);
 	else
-		mlg_result_set(r, MLG_STATUS_PASSED, "%llu rows", n);
+		mlg_result_set(r, MLG_STATUS_PASSED, "%llu row%s", n, mlg_plural(n));
 }
 
 static void nothing(void *p)

@@ -175,6 +175,9 @@ static void end(void *p, uint64_t nrows, struct mlg_result *r)
 	cJSON *types = cJSON_AddObjectToObject(r->expected, "columns");
 	cJSON *bad = cJSON_AddObjectToObject(r->observed, "type_errors");
 	cJSON *nulls = cJSON_AddObjectToObject(r->observed, "nulls");
+	uint64_t bad_total = 0;
+	char a[32], b[32];
+
 	mlg_check_number(s->check, "mostly", &mostly);
 	cJSON_AddNumberToObject(r->observed, "rows", (double)nrows);
 	cJSON_AddItemToObject(r->observed, "missing_columns", s->missing);
@@ -201,13 +204,18 @@ static void end(void *p, uint64_t nrows, struct mlg_result *r)
 		cJSON_AddNumberToObject(bad, c->name, (double)c->bad_type);
 		cJSON_AddNumberToObject(nulls, c->name, (double)c->nulls);
 		ok = c->non_null ? (double)(c->non_null - c->bad_type) / (double)c->non_null : 1.0;
-		if (ok < mostly)
+		bad_total += c->bad_type;
+		if (ok < mostly) {
 			mlg_strbuf_addf(&msg, "%s%llu of %llu values of %s are not %s", msg.len ? "; " : "",
 					(unsigned long long)c->bad_type, (unsigned long long)c->non_null,
 					c->name, mlg_type_name(c->type));
+			if (mostly < 1)
+				mlg_strbuf_addf(&msg, " (%s%% are, expected at least %s%%)",
+						mlg_format_share(ok * 100, a), mlg_format_share(mostly * 100, b));
+		}
 		if (!c->nullable && c->nulls)
-			mlg_strbuf_addf(&msg, "%s%llu nulls in non-nullable column %s", msg.len ? "; " : "",
-					(unsigned long long)c->nulls, c->name);
+			mlg_strbuf_addf(&msg, "%s%llu null%s in non-nullable column %s", msg.len ? "; " : "",
+					(unsigned long long)c->nulls, mlg_plural(c->nulls), c->name);
 	}
 	{
 		const cJSON *m = cJSON_GetObjectItem(r->observed, "missing_columns"), *it;
@@ -230,9 +238,14 @@ static void end(void *p, uint64_t nrows, struct mlg_result *r)
 		mlg_strbuf_addf(&msg, "%scolumns are not in the declared order", msg.len ? "; " : "");
 	if (msg.len)
 		mlg_result_set(r, MLG_STATUS_FAILED, "%s", msg.buf);
+	else if (bad_total)
+		mlg_result_set(r, MLG_STATUS_PASSED,
+			       "%zu declared column%s present; %llu value%s not of the declared type, within mostly = %s",
+			       s->n, mlg_plural(s->n), (unsigned long long)bad_total, mlg_plural(bad_total),
+			       mlg_format_number(mostly, a));
 	else
-		mlg_result_set(r, MLG_STATUS_PASSED, "%zu declared columns present and typed as declared in %llu rows",
-			       s->n, (unsigned long long)nrows);
+		mlg_result_set(r, MLG_STATUS_PASSED, "%zu declared column%s present and typed as declared in %llu row%s",
+			       s->n, mlg_plural(s->n), (unsigned long long)nrows, mlg_plural(nrows));
 	mlg_strbuf_release(&msg);
 }
 

@@ -45,46 +45,91 @@ static void validate(const struct mlg_check *check, struct mlg_diag *diag)
 		mlg_diag_check(diag, check, "tail_lines", "expected 0 to 10000 lines");
 }
 
-/* The command line as the default id and name show it, shortened. */
+/* Appends `arg` quoted as a shell would need it, so the line reads back. */
+static void add_quoted(struct mlg_strbuf *sb, const char *arg)
+{
+	if (*arg && !arg[strcspn(arg, " \t\n'\"\\$`;&|<>()*?[]{}~#!")]) {
+		mlg_strbuf_addstr(sb, arg);
+		return;
+	}
+	mlg_strbuf_addch(sb, '\'');
+	for (; *arg; arg++) {
+		if (*arg == '\'')
+			mlg_strbuf_addstr(sb, "'\\''");
+		else
+			mlg_strbuf_addch(sb, *arg);
+	}
+	mlg_strbuf_addch(sb, '\'');
+}
+
+#define DISPLAY_MAX 60
+
+/* The command line as ids, names and messages show it: shell-quoted, and
+ * cut after DISPLAY_MAX bytes at a character boundary, marked by "...". */
 static char *target(const struct mlg_check *check)
 {
 	const char **argv;
-	size_t n;
+	size_t n, cut;
 	struct mlg_strbuf sb = MLG_STRBUF_INIT;
 
 	mlg_check_strings(check, "run", &argv, &n);
-	for (size_t i = 0; i < n && sb.len < 60; i++)
-		mlg_strbuf_addf(&sb, "%s%s", i ? " " : "", argv[i]);
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			mlg_strbuf_addch(&sb, ' ');
+		if (mlg_check_bool(check, "shell", 0))
+			mlg_strbuf_addstr(&sb, argv[i]);
+		else
+			add_quoted(&sb, argv[i]);
+	}
 	free(argv);
-	if (sb.len > 60) {
-		sb.len = 60;
-		sb.buf[60] = '\0';
+	if (sb.len > DISPLAY_MAX) {
+		cut = DISPLAY_MAX;
+		while (cut > 0 && ((unsigned char)sb.buf[cut] & 0xC0) == 0x80)
+			cut--;
+		sb.len = cut;
+		sb.buf[cut] = '\0';
+		mlg_strbuf_addstr(&sb, "...");
 	}
 	return mlg_strbuf_detach(&sb);
 }
 
-/* The last `lines` lines of `text` (a final newline ends the last line). */
-static const char *last_lines(const char *text, long lines)
-{
-	const char *p = text + strlen(text);
-
-	if (p > text && p[-1] == '\n')
-		p--;
-	for (; p > text; p--)
-		if (p[-1] == '\n' && --lines == 0)
-			return p;
-	return text;
-}
-
+/*
+ * Command output as the report shows it: the last `lines` lines of the
+ * tail, with NUL and terminal control bytes made visible (\xNN) so that
+ * output can neither hide text nor drive the reader's terminal.
+ */
 static void add_stream(struct mlg_strbuf *sb, const char *name, const char *tail, size_t total,
-		       long lines)
+		       size_t tail_bytes, long lines)
 {
-	const char *from;
+	size_t len = total < tail_bytes ? total : tail_bytes;
+	size_t start = len, shown = 0;
 
 	if (!total || lines == 0)
 		return;
-	from = last_lines(tail, lines);
-	mlg_strbuf_addf(sb, "--- %s (%zu bytes; last %ld lines) ---\n%s", name, total, lines, from);
+	if (len && tail[len - 1] == '\n')
+		start--;
+	while (start > 0) {
+		if (tail[start - 1] == '\n' && ++shown == (size_t)lines)
+			break;
+		start--;
+	}
+	if (start == 0)
+		shown++;
+	if (start > 0 || total > len)
+		mlg_strbuf_addf(sb, "--- %s (%zu bytes; last %zu line%s) ---\n", name, total, shown,
+				shown == 1 ? "" : "s");
+	else
+		mlg_strbuf_addf(sb, "--- %s (%zu bytes) ---\n", name, total);
+	for (size_t i = start; i < len; i++) {
+		unsigned char c = (unsigned char)tail[i];
+
+		if (c == '\r' && i + 1 < len && tail[i + 1] == '\n')
+			continue;
+		if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7F)
+			mlg_strbuf_addf(sb, "\\x%02X", c);
+		else
+			mlg_strbuf_addch(sb, (char)c);
+	}
 	if (sb->len && sb->buf[sb->len - 1] != '\n')
 		mlg_strbuf_addch(sb, '\n');
 }
@@ -133,11 +178,16 @@ static void run(const struct mlg_check_ctx *ctx, struct mlg_result *r)
 	cJSON_AddNumberToObject(r->expected, "exit_code", expected);
 
 	if (mlg_proc_run(&pr, &opts) < 0) {
-		mlg_result_set(r, MLG_STATUS_ERROR, "%s", mlg_error_last());
+		/* Name the folder as the suite does, not by its absolute path. */
+		char *msg = cwd ? mlg_str_replace(mlg_error_last(), cwd, mlg_check_string(check, "cwd"))
+				: mlg_xstrdup(mlg_error_last());
+
+		mlg_result_set(r, MLG_STATUS_ERROR, "%s", msg);
+		free(msg);
 		goto done;
 	}
-	add_stream(&details, "stdout", pr.out_tail, pr.out_bytes, (long)tail);
-	add_stream(&details, "stderr", pr.err_tail, pr.err_bytes, (long)tail);
+	add_stream(&details, "stdout", pr.out_tail, pr.out_bytes, opts.tail_bytes, (long)tail);
+	add_stream(&details, "stderr", pr.err_tail, pr.err_bytes, opts.tail_bytes, (long)tail);
 	if (details.len)
 		mlg_result_set_details(r, details.buf);
 	cJSON_AddNumberToObject(r->observed, "stdout_bytes", (double)pr.out_bytes);
@@ -148,18 +198,18 @@ static void run(const struct mlg_check_ctx *ctx, struct mlg_result *r)
 		cJSON_AddNumberToObject(r->observed, "signal", pr.signal);
 
 	if (pr.cancelled)
-		mlg_result_set(r, MLG_STATUS_ERROR, "interrupted: '%s' was stopped", cmdline);
+		mlg_result_set(r, MLG_STATUS_ERROR, "interrupted: `%s` was stopped", cmdline);
 	else if (pr.timed_out)
-		mlg_result_set(r, MLG_STATUS_ERROR, "'%s' timed out after %g s and was killed with its process group",
+		mlg_result_set(r, MLG_STATUS_ERROR, "`%s` timed out after %g s and was killed with its process group",
 			       cmdline, check->timeout_s);
 	else if (pr.signaled)
-		mlg_result_set(r, MLG_STATUS_ERROR, "'%s' crashed: killed by signal %d (%s)", cmdline,
+		mlg_result_set(r, MLG_STATUS_ERROR, "`%s` crashed: killed by signal %d (%s)", cmdline,
 			       pr.signal, strsignal(pr.signal));
 	else if (pr.exit_code != (int)expected)
-		mlg_result_set(r, MLG_STATUS_FAILED, "'%s' exited with code %d, expected %d", cmdline,
+		mlg_result_set(r, MLG_STATUS_FAILED, "`%s` exited with code %d, expected %d", cmdline,
 			       pr.exit_code, (int)expected);
 	else
-		mlg_result_set(r, MLG_STATUS_PASSED, "'%s' exited with code %d", cmdline, pr.exit_code);
+		mlg_result_set(r, MLG_STATUS_PASSED, "`%s` exited with code %d", cmdline, pr.exit_code);
 done:
 	mlg_proc_result_release(&pr);
 	mlg_strbuf_release(&details);

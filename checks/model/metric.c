@@ -1,9 +1,11 @@
 /* model.metric: a number read from a JSON file by path lies within [min, max]. */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "digest.h"
+#include "jsonc.h"
 #include "mlgate/check.h"
 #include "mlgate/error.h"
 #include "mlgate/suite.h"
@@ -16,6 +18,12 @@ static const struct mlg_param params[] = {
 	{ "max", MLG_PARAM_NUMBER, 0, NULL, "highest acceptable value" },
 	{ NULL, 0, 0, NULL, NULL }
 };
+
+/* "'test.auc'" for a path walked so far, or "the top level". */
+static char *where(const struct mlg_strbuf *seen)
+{
+	return seen->len ? mlg_xasprintf("'%s'", seen->buf) : mlg_xstrdup("the top level");
+}
 
 /*
  * Follows a path such as "test.auc" or "slices[2].f1" from `root`.
@@ -40,11 +48,13 @@ static const cJSON *follow(const cJSON *root, const char *path, char **why)
 				goto fail;
 			}
 			if (!cJSON_IsArray(node) || idx >= cJSON_GetArraySize(node)) {
+				char *at = where(&seen);
+
 				*why = cJSON_IsArray(node)
-					? mlg_xasprintf("'%s' has %d items, no index %ld",
-							seen.len ? seen.buf : "(top level)",
+					? mlg_xasprintf("%s has %d items, no index %ld", at,
 							cJSON_GetArraySize(node), idx)
-					: mlg_xasprintf("'%s' is not a list", seen.len ? seen.buf : "(top level)");
+					: mlg_xasprintf("%s is not a list", at);
+				free(at);
 				goto fail;
 			}
 			node = cJSON_GetArrayItem(node, (int)idx);
@@ -68,12 +78,17 @@ static const cJSON *follow(const cJSON *root, const char *path, char **why)
 					cJSON_ArrayForEach(it, node)
 						if (k++ < 12)
 							mlg_strbuf_addf(&keys, "%s%s", k > 1 ? ", " : "", it->string);
-					*why = mlg_xasprintf("no key '%s' in %s%s%s (keys: %s)", key,
-							     seen.len ? "'" : "", seen.len ? seen.buf : "the top level",
-							     seen.len ? "'" : "", keys.len ? keys.buf : "none");
+					char *at = where(&seen);
+
+					*why = mlg_xasprintf("no key '%s' in %s (keys: %s)", key, at,
+							     keys.len ? keys.buf : "none");
+					free(at);
 					mlg_strbuf_release(&keys);
 				} else {
-					*why = mlg_xasprintf("'%s' is not an object", seen.len ? seen.buf : "(top level)");
+					char *at = where(&seen);
+
+					*why = mlg_xasprintf("%s is not an object", at);
+					free(at);
 				}
 				free(key);
 				goto fail;
@@ -150,7 +165,7 @@ static void run(const struct mlg_check_ctx *ctx, struct mlg_result *r)
 	double lo = 0, hi = 0, x;
 	int has_lo = mlg_check_number(check, "min", &lo);
 	int has_hi = mlg_check_number(check, "max", &hi);
-	const char *end = NULL;
+	int line, col;
 	char a[32], b[32];
 
 	if (has_lo)
@@ -158,26 +173,16 @@ static void run(const struct mlg_check_ctx *ctx, struct mlg_result *r)
 	if (has_hi)
 		cJSON_AddNumberToObject(r->expected, "max", hi);
 	if (mlg_read_file(abs, &text, &len) < 0) {
-		mlg_result_set(r, MLG_STATUS_ERROR, "metrics file: %s", mlg_error_last());
+		char *msg = mlg_str_replace(mlg_error_last(), abs, file);
+
+		mlg_result_set(r, MLG_STATUS_ERROR, "metrics file: %s", msg);
+		free(msg);
 		goto done;
 	}
 	mlg_check_ctx_input(ctx, abs);
-	/* The length counts the terminating NUL: cJSON checks for it. */
-	doc = memchr(text, 0, len) ? NULL : cJSON_ParseWithLengthOpts(text, len + 1, &end, 1);
-	if (!doc) {
-		size_t off = end ? (size_t)(end - text) : 0;
-		int line = 1, col = 1;
-
-		for (size_t i = 0; i < off && i < len; i++) {
-			if (text[i] == '\n') {
-				line++;
-				col = 1;
-			} else {
-				col++;
-			}
-		}
-		mlg_result_set(r, MLG_STATUS_ERROR, "'%s' is not valid JSON (line %d, column %d)", file,
-			       line, col);
+	if (mlg_json_parse_strict(text, len, &doc, &line, &col) < 0) {
+		mlg_result_set(r, MLG_STATUS_ERROR, "'%s' is not valid JSON: %s (line %d, column %d)", file,
+			       mlg_error_last(), line, col);
 		goto done;
 	}
 	v = follow(doc, path, &why);
@@ -190,6 +195,11 @@ static void run(const struct mlg_check_ctx *ctx, struct mlg_result *r)
 		goto done;
 	}
 	x = v->valuedouble;
+	if (!isfinite(x)) {
+		mlg_result_set(r, MLG_STATUS_ERROR, "'%s' at '%s' is not a finite number (%s)", file, path,
+			       v->valuedouble > 0 ? "too large" : "too small");
+		goto done;
+	}
 	cJSON_AddNumberToObject(r->observed, "value", x);
 	if (has_lo && x < lo)
 		mlg_result_set(r, MLG_STATUS_FAILED, "%s = %s, expected at least %s", path,

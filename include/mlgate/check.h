@@ -146,6 +146,11 @@ void mlg_result_no_column(struct mlg_result *out, const struct mlg_check *check,
 /** The shortest text that reads back as the same double, in buf. */
 const char *mlg_format_number(double v, char buf[32]);
 
+/** A share or percentage for messages, to 4 significant digits ("66.67"). */
+const char *mlg_format_share(double v, char buf[32]);
+/** "s" unless n is 1: for "%llu row%s". */
+const char *mlg_plural(unsigned long long n);
+
 /** 1 when the run was interrupted or the check's deadline passed. */
 int mlg_check_ctx_expired(const struct mlg_check_ctx *ctx);
 /** Records a file the check read, for provenance (path as given to the kind). */
