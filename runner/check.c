@@ -148,3 +148,19 @@ const char *mlg_plural(unsigned long long n)
 {
 	return n == 1 ? "" : "s";
 }
+
+void mlg_check_bounds(const struct mlg_check *check, struct mlg_diag *diag, const char *low,
+		      const char *high)
+{
+	double lo, hi;
+	int has_lo = mlg_check_number(check, low, &lo);
+	int has_hi = mlg_check_number(check, high, &hi);
+	char a[32], b[32];
+
+	if (!has_lo && !has_hi)
+		mlg_diag_check(diag, check, NULL, "%s needs \"%s\", \"%s\" or both",
+			       check->kind->name, low, high);
+	else if (has_lo && has_hi && lo > hi)
+		mlg_diag_check(diag, check, low, "\"%s\" (%s) is greater than \"%s\" (%s)", low,
+			       mlg_format_number(lo, a), high, mlg_format_number(hi, b));
+}

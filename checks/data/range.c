@@ -29,14 +29,7 @@ struct state {
 
 static void validate(const struct mlg_check *check, struct mlg_diag *diag)
 {
-	double lo, hi;
-	int has_lo = mlg_check_number(check, "min", &lo);
-	int has_hi = mlg_check_number(check, "max", &hi);
-
-	if (!has_lo && !has_hi)
-		mlg_diag_check(diag, check, NULL, "data.range needs \"min\", \"max\" or both");
-	else if (has_lo && has_hi && lo > hi)
-		mlg_diag_check(diag, check, "min", "\"min\" (%g) is greater than \"max\" (%g)", lo, hi);
+	mlg_check_bounds(check, diag, "min", "max");
 }
 
 static int begin(void **out, const struct mlg_check *check, const char *const *columns,

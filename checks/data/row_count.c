@@ -18,10 +18,7 @@ static void validate(const struct mlg_check *check, struct mlg_diag *diag)
 	int has_lo = mlg_check_number(check, "min", &lo);
 	int has_hi = mlg_check_number(check, "max", &hi);
 
-	if (!has_lo && !has_hi)
-		mlg_diag_check(diag, check, NULL, "data.row_count needs \"min\", \"max\" or both");
-	else if (has_lo && has_hi && lo > hi)
-		mlg_diag_check(diag, check, "min", "\"min\" (%g) is greater than \"max\" (%g)", lo, hi);
+	mlg_check_bounds(check, diag, "min", "max");
 	if ((has_lo && lo < 0) || (has_hi && hi < 0))
 		mlg_diag_check(diag, check, has_lo && lo < 0 ? "min" : "max",
 			       "a row count cannot be negative");

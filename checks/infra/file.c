@@ -36,7 +36,8 @@ static void validate(const struct mlg_check *check, struct mlg_diag *diag)
 			mlg_diag_check(diag, check, "sha256", "expected 64 hexadecimal digits");
 	}
 	if (has_lo && has_hi && lo > hi)
-		mlg_diag_check(diag, check, "min_bytes", "\"min_bytes\" is greater than \"max_bytes\"");
+		mlg_diag_check(diag, check, "min_bytes", "\"min_bytes\" (%.0f) is greater than \"max_bytes\" (%.0f)",
+			       lo, hi);
 	if (!mlg_check_bool(check, "exists", 1) && (sha || has_lo || has_hi))
 		mlg_diag_check(diag, check, "exists",
 			       "\"exists\": false cannot be combined with size or sha256 expectations");

@@ -132,14 +132,7 @@ static int path_valid(const char *p)
 
 static void validate(const struct mlg_check *check, struct mlg_diag *diag)
 {
-	double lo, hi;
-	int has_lo = mlg_check_number(check, "min", &lo);
-	int has_hi = mlg_check_number(check, "max", &hi);
-
-	if (!has_lo && !has_hi)
-		mlg_diag_check(diag, check, NULL, "model.metric needs \"min\", \"max\" or both");
-	else if (has_lo && has_hi && lo > hi)
-		mlg_diag_check(diag, check, "min", "\"min\" (%g) is greater than \"max\" (%g)", lo, hi);
+	mlg_check_bounds(check, diag, "min", "max");
 	if (!path_valid(mlg_check_string(check, "path")))
 		mlg_diag_check(diag, check, "path",
 			       "invalid path '%s': expected keys separated by dots, with [N] for list items (e.g. test.auc, slices[2].f1)",

@@ -146,6 +146,14 @@ void mlg_result_no_column(struct mlg_result *out, const struct mlg_check *check,
 /** The shortest text that reads back as the same double, in buf. */
 const char *mlg_format_number(double v, char buf[32]);
 
+/**
+ * Validates a pair of bound parameters (e.g. "min" and "max"): at least one
+ * must be given, and the low one may not exceed the high one. Problems go
+ * to `diag` (a struct mlg_diag, see suite.h).
+ */
+void mlg_check_bounds(const struct mlg_check *check, struct mlg_diag *diag, const char *low,
+		      const char *high);
+
 /** A share or percentage for messages, to 4 significant digits ("66.67"). */
 const char *mlg_format_share(double v, char buf[32]);
 /** "s" unless n is 1: for "%llu row%s". */
