@@ -48,6 +48,9 @@ LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o)
 TOOL_OBJ = $(TOOL_SRC:%.c=$(BUILD)/%.o)
 TEST_HELPER_OBJ = $(TEST_HELPER_SRC:%.c=$(BUILD)/%.o)
 TEST_BIN = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+# Servers and clients the end-to-end tests start (tests/tools/*.c).
+TEST_TOOLS = $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(wildcard tests/tools/*.c))
+TOOL_PKGS = libmicrohttpd libcjson
 LIB = $(BUILD)/libmlgate.a
 HEADERS = $(wildcard include/mlgate/*.h)
 
@@ -73,6 +76,11 @@ $(BUILD)/tests/%: $(BUILD)/tests/%.o $(TEST_HELPER_OBJ) $(LIB)
 	@[ "$(V)" != 0 ] || echo "  LINK    $@"
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(TEST_HELPER_OBJ) $(LIB) $(LIBS) $(TEST_LIBS)
 
+$(BUILD)/tests/tools/%: tests/tools/%.c
+	@mkdir -p $(dir $@)
+	@[ "$(V)" != 0 ] || echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(shell pkg-config --cflags --libs $(TOOL_PKGS) 2>/dev/null) -pthread
+
 deps:
 	@scripts/deps.sh
 
@@ -88,18 +96,18 @@ hdr-check:
 unit: $(TEST_BIN)
 	@tests/run-unit.sh $(TEST_BIN)
 
-e2e: $(BIN)
-	@MLGATE=$(abspath $(BIN)) tests/e2e.sh
+e2e: $(BIN) $(TEST_TOOLS)
+	@MLGATE=$(abspath $(BIN)) TOOLS=$(abspath $(BUILD)/tests/tools) tests/e2e.sh
 
 check: deps
-	@$(MAKE) --no-print-directory all $(TEST_BIN)
+	@$(MAKE) --no-print-directory all $(TEST_BIN) $(TEST_TOOLS)
 	@$(MAKE) --no-print-directory hdr-check readme-check
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory e2e
 
 # The end-to-end tests with every mlgate process under valgrind memcheck.
-valgrind: $(BIN)
-	@MLGATE=$(abspath $(BIN)) MLGATE_WRAP="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" tests/e2e.sh
+valgrind: $(BIN) $(TEST_TOOLS)
+	@MLGATE=$(abspath $(BIN)) TOOLS=$(abspath $(BUILD)/tests/tools) MLGATE_WRAP="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" tests/e2e.sh
 
 demo: deps
 	@$(MAKE) --no-print-directory all

@@ -22,6 +22,7 @@ enum {
 	EXIT_GATE_CLOSED = 1,
 	EXIT_USAGE = 2,
 	EXIT_NOT_EVALUATED = 3,
+	EXIT_REGISTRY_FAILED = 4,
 	EXIT_INTERRUPTED = 130
 };
 
@@ -30,6 +31,7 @@ int cmd_validate(int argc, char **argv);
 int cmd_kinds(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
 int cmd_version(int argc, char **argv);
+int cmd_promote(int argc, char **argv);
 
 /** Prints "mlgate: " + message to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -42,6 +44,13 @@ void cli_print_diag(FILE *out, const struct mlg_diag *diag);
  * set to the exit code to use on failure (2).
  */
 struct mlg_suite *cli_load_suite(const char *path, int *code);
+
+/** Loads the suite and validates its gate with ${VAR} expanded (a promotion is coming). */
+struct mlg_suite *cli_load_suite_for_promotion(const char *path, int *code);
+
+/** Runs the gate and registry calls on `results`; returns the exit code. */
+int cli_promote(FILE *out, cJSON *results, const struct mlg_suite *suite, int dry_run,
+		int *changed);
 
 /** Parses --color's value; -1 when invalid. */
 int cli_color_mode(const char *value);

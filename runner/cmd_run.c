@@ -13,7 +13,7 @@
 
 static const char usage_text[] =
 	"usage: mlgate run [-c FILE] [--junit FILE] [--json FILE] [-k PATTERN]... [--tag TAG]...\n"
-	"                  [-j N] [--quiet] [--color=auto|always|never]\n\n"
+	"                  [-j N] [--promote [--dry-run]] [--quiet] [--color=auto|always|never]\n\n"
 	"Runs the suite's checks and reports. Checks that read the same dataset\n"
 	"share one pass over it; the rest run in parallel on N threads.\n\n"
 	"  -c, --config FILE   the suite file (default: mlgate.json)\n"
@@ -22,11 +22,14 @@ static const char usage_text[] =
 	"  -k PATTERN          run only checks whose name or id matches the glob (repeatable)\n"
 	"      --tag TAG       run only checks with this tag (repeatable)\n"
 	"  -j, --jobs N        threads (default: online CPUs)\n"
+	"      --promote       when the gate is open, call the registries of gate.promote\n"
+	"      --dry-run       with --promote: print each request (secrets masked), send nothing\n"
 	"  -q, --quiet         print only problems and the summary\n"
 	"      --color WHEN    auto (default: on a terminal, unless NO_COLOR is set), always, never\n"
 	"  -h, --help          show this help\n\n"
 	"Exit codes: 0 gate open, 1 a check failed, 2 usage or suite error,\n"
-	"3 a check could not be evaluated, 130 interrupted (reports still written).\n";
+	"3 a check could not be evaluated, 4 a registry call failed,\n"
+	"130 interrupted (reports still written, nothing promoted).\n";
 
 static volatile sig_atomic_t interrupted;
 
@@ -78,7 +81,7 @@ static int parse_jobs(const char *s, int *out)
 
 int cmd_run(int argc, char **argv)
 {
-	enum { OPT_JUNIT = 256, OPT_JSON, OPT_TAG, OPT_COLOR };
+	enum { OPT_JUNIT = 256, OPT_JSON, OPT_TAG, OPT_COLOR, OPT_PROMOTE, OPT_DRY_RUN };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "junit", required_argument, NULL, OPT_JUNIT },
@@ -87,6 +90,8 @@ int cmd_run(int argc, char **argv)
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "color", required_argument, NULL, OPT_COLOR },
+		{ "promote", no_argument, NULL, OPT_PROMOTE },
+		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -97,9 +102,10 @@ int cmd_run(int argc, char **argv)
 	struct progress progress;
 	struct mlg_suite *suite = NULL;
 	struct mlg_run *run = NULL;
+	cJSON *results_doc = NULL;
 	struct sigaction sa, old_int, old_term;
 	int c, code = EXIT_USAGE, color_mode = 0, report_error = 0;
-	int *done = NULL, *done_before = NULL, quiet = 0;
+	int *done = NULL, *done_before = NULL, quiet = 0, promote = 0, dry_run = 0;
 	const struct mlg_result **results = NULL;
 	FILE *out;
 
@@ -137,6 +143,12 @@ int cmd_run(int argc, char **argv)
 				goto done;
 			}
 			break;
+		case OPT_PROMOTE:
+			promote = 1;
+			break;
+		case OPT_DRY_RUN:
+			dry_run = 1;
+			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			code = 0;
@@ -150,6 +162,10 @@ int cmd_run(int argc, char **argv)
 		cli_error("run: unexpected argument '%s'", argv[optind]);
 		goto done;
 	}
+	if (dry_run && !promote) {
+		cli_error("run: --dry-run goes with --promote");
+		goto done;
+	}
 	if (junit && json && !strcmp(junit, "-") && !strcmp(json, "-")) {
 		cli_error("run: only one report can go to standard output");
 		goto done;
@@ -158,7 +174,8 @@ int cmd_run(int argc, char **argv)
 	 * moves to stderr. */
 	out = (junit && !strcmp(junit, "-")) || (json && !strcmp(json, "-")) ? stderr : stdout;
 
-	suite = cli_load_suite(config, &code);
+	/* With --promote the gate's ${VAR}s must resolve before anything runs. */
+	suite = promote ? cli_load_suite_for_promotion(config, &code) : cli_load_suite(config, &code);
 	if (!suite)
 		goto done;
 
@@ -194,7 +211,8 @@ int cmd_run(int argc, char **argv)
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
 
-	fprintf(out, "mlgate: suite '%s' (%s): %zu checks\n", suite->name, config, suite->nchecks);
+	fprintf(out, "mlgate: suite '%s' (%s): %zu check%s\n", suite->name, config, suite->nchecks,
+		suite->nchecks == 1 ? "" : "s");
 	fflush(out);
 	if (mlg_engine_run(&run, suite, &opts) < 0) {
 		cli_error("%s", mlg_error_last());
@@ -202,7 +220,16 @@ int cmd_run(int argc, char **argv)
 		goto restore;
 	}
 	mlg_report_term_summary(out, run, &progress.term);
-	if (json && mlg_report_write_json(run, json) < 0) {
+	code = mlg_run_exit_code(run);
+	results_doc = mlg_report_json(run);
+	/* An interrupted run promotes nothing and reports no verdict. */
+	if (promote && !run->interrupted) {
+		int changed, promoted = cli_promote(out, results_doc, suite, dry_run, &changed);
+
+		if (code == EXIT_GATE_OPEN)
+			code = promoted;
+	}
+	if (json && mlg_report_write_json_doc(results_doc, json) < 0) {
 		cli_error("%s", mlg_error_last());
 		report_error = 1;
 	}
@@ -210,7 +237,6 @@ int cmd_run(int argc, char **argv)
 		cli_error("%s", mlg_error_last());
 		report_error = 1;
 	}
-	code = mlg_run_exit_code(run);
 	/* A report that could not be written leaves CI without its evidence:
 	 * never let that pass as success. */
 	if (report_error && code == EXIT_GATE_OPEN)
@@ -219,6 +245,7 @@ restore:
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 done:
+	cJSON_Delete(results_doc);
 	mlg_run_free(run);
 	mlg_suite_free(suite);
 	free(done);

@@ -20,6 +20,7 @@ struct command {
 static const struct command commands[] = {
 	{ "run", cmd_run, "run the suite's checks and write reports" },
 	{ "validate", cmd_validate, "parse and type-check the suite; run nothing" },
+	{ "promote", cmd_promote, "decide the gate from saved results and call the registries" },
 	{ "kinds", cmd_kinds, "list every check kind with its parameters" },
 	{ "explain", cmd_explain, "show one kind: parameters, defaults, an example" },
 	{ "version", cmd_version, "print the version" },
@@ -34,7 +35,7 @@ static void usage(FILE *out)
 		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].help);
 	fprintf(out, "\nRun 'mlgate <command> --help' for a command's options.\n"
 		     "Exit codes: 0 gate open, 1 gate closed, 2 usage or suite error,\n"
-		     "3 a check could not be evaluated, 130 interrupted.\n");
+		     "3 a check could not be evaluated, 4 a registry call failed, 130 interrupted.\n");
 }
 
 void cli_error(const char *fmt, ...)

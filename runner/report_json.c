@@ -144,14 +144,12 @@ cJSON *mlg_report_json(const struct mlg_run *run)
 	return doc;
 }
 
-int mlg_report_write_json(const struct mlg_run *run, const char *path)
+int mlg_report_write_json_doc(const cJSON *doc, const char *path)
 {
-	cJSON *doc = mlg_report_json(run);
 	char *text = cJSON_Print(doc);
 	struct mlg_strbuf sb = MLG_STRBUF_INIT;
 	int error;
 
-	cJSON_Delete(doc);
 	if (!text)
 		mlg_die_oom();
 	mlg_strbuf_addstr(&sb, text);
@@ -159,5 +157,14 @@ int mlg_report_write_json(const struct mlg_run *run, const char *path)
 	cJSON_free(text);
 	error = mlg_write_atomic(path, sb.buf, sb.len);
 	mlg_strbuf_release(&sb);
+	return error;
+}
+
+int mlg_report_write_json(const struct mlg_run *run, const char *path)
+{
+	cJSON *doc = mlg_report_json(run);
+	int error = mlg_report_write_json_doc(doc, path);
+
+	cJSON_Delete(doc);
 	return error;
 }

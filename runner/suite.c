@@ -15,10 +15,12 @@
 #include "expand.h"
 #include "jsonc.h"
 #include "mlgate/error.h"
+#include "mlgate/promote.h"
 #include "mlgate/registry.h"
 #include "mlgate/suite.h"
 #include "mlgate/value.h"
 #include "suggest.h"
+#include "suite_internal.h"
 #include "util.h"
 
 void mlg_diag__add_at(struct mlg_diag *diag, const char *path, int line, int col, const char *msg);
@@ -77,7 +79,7 @@ static void check_keys(struct mlg_diag *diag, const cJSON *obj, const char *base
 }
 
 /* Expands ${VAR} in every string of the tree, in place. */
-static void expand_tree(cJSON *node, struct mlg_strbuf *path, struct mlg_diag *diag)
+void mlg_suite__expand(cJSON *node, struct mlg_strbuf *path, struct mlg_diag *diag)
 {
 	size_t base = path->len;
 	size_t i = 0;
@@ -101,7 +103,7 @@ static void expand_tree(cJSON *node, struct mlg_strbuf *path, struct mlg_diag *d
 			mlg_jsonpath_member(path, it->string, strlen(it->string));
 		else
 			mlg_jsonpath_index(path, i);
-		expand_tree(it, path, diag);
+		mlg_suite__expand(it, path, diag);
 		path->len = base;
 		if (path->buf)
 			path->buf[base] = '\0';
@@ -342,15 +344,63 @@ static char *default_target(const struct mlg_check *c)
 	return mlg_strbuf_detach(&sb);
 }
 
+/*
+ * Validates the keys of `obj` (at JSON path `base`) against two parameter
+ * tables: `common` only for which keys are allowed (the caller checks
+ * their values), `params` for everything: unknown keys (with a
+ * suggestion), required ones, types, and defaults added where absent.
+ * `owner` names the object in messages ("parameter of data.range").
+ */
+void mlg_suite__check_params(struct mlg_suite *suite, cJSON *obj, const char *base,
+			     const struct mlg_param *common, const struct mlg_param *params,
+			     const char *owner, struct mlg_diag *diag)
+{
+	struct mlg_strbuf sub = MLG_STRBUF_INIT;
+	const struct mlg_param *p;
+	const char **allowed;
+	size_t nallowed = 0;
+	const cJSON *v;
+
+	for (p = common; p->name; p++)
+		nallowed++;
+	for (p = params; p->name; p++)
+		nallowed++;
+	allowed = mlg_xcalloc(nallowed + 1, sizeof(*allowed));
+	nallowed = 0;
+	for (p = common; p->name; p++)
+		allowed[nallowed++] = p->name;
+	for (p = params; p->name; p++)
+		allowed[nallowed++] = p->name;
+	check_keys(diag, obj, base, allowed, nallowed, owner);
+	free(allowed);
+
+	for (p = params; p->name; p++) {
+		v = cJSON_GetObjectItemCaseSensitive(obj, p->name);
+		path_member(&sub, base, p->name);
+		if (v) {
+			check_param_type(suite, p, v, sub.buf, diag);
+		} else if (p->required) {
+			const char *of = strstr(owner, " of ");
+
+			mlg_diag_add(diag, base, "missing required parameter '%s'%s: expected %s (%s)",
+				     p->name, of ? of : "", mlg_param_type_name(p->type), p->doc);
+		} else if (p->default_json) {
+			cJSON *def = cJSON_Parse(p->default_json);
+
+			if (!def)
+				mlg_die_oom();
+			cJSON_AddItemToObject(obj, p->name, def);
+		}
+	}
+	mlg_strbuf_release(&sub);
+}
+
 static void load_check(struct mlg_suite *suite, cJSON *obj, size_t index, int default_warn,
 		       struct mlg_diag *diag)
 {
 	struct mlg_check *c = &suite->checks[suite->nchecks];
 	struct mlg_strbuf path = MLG_STRBUF_INIT, sub = MLG_STRBUF_INIT, list = MLG_STRBUF_INIT;
 	const cJSON *kind, *v, *it;
-	const struct mlg_param *p;
-	size_t nallowed = 0;
-	const char **allowed;
 
 	mlg_strbuf_addf(&path, "checks[%zu]", index);
 	if (!cJSON_IsObject(obj)) {
@@ -396,24 +446,15 @@ static void load_check(struct mlg_suite *suite, cJSON *obj, size_t index, int de
 	c->timeout_s = suite->default_timeout_s;
 	mlg_jsonpos_lookup(suite->positions, path.buf, &c->line, &c->column);
 
-	/* Allowed keys: the common ones plus the kind's parameters. */
-	for (p = c->kind->params; p->name; p++)
-		nallowed++;
-	for (p = mlg_common_params; p->name; p++)
-		nallowed++;
-	allowed = mlg_xcalloc(nallowed, sizeof(*allowed));
-	nallowed = 0;
-	for (p = mlg_common_params; p->name; p++)
-		allowed[nallowed++] = p->name;
-	for (p = c->kind->params; p->name; p++)
-		allowed[nallowed++] = p->name;
 	{
-		char *what = mlg_xasprintf("parameter of %s", c->kind->name);
+		char *owner = mlg_xasprintf("parameter of %s", c->kind->name);
 
-		check_keys(diag, obj, path.buf, allowed, nallowed, what);
-		free(what);
+		mlg_suite__check_params(suite, obj, path.buf, mlg_common_params, c->kind->params, owner,
+					diag);
+		free(owner);
 	}
-	free(allowed);
+	if ((v = mlg_check_param(c, "dataset")) && cJSON_IsString(v))
+		c->dataset = mlg_suite_dataset(suite, v->valuestring);
 
 	if ((v = cJSON_GetObjectItemCaseSensitive(obj, "severity"))) {
 		path_member(&sub, path.buf, "severity");
@@ -472,28 +513,6 @@ static void load_check(struct mlg_suite *suite, cJSON *obj, size_t index, int de
 		} else {
 			mlg_diag_add(diag, sub.buf, "expected a string or a list of strings");
 		}
-	}
-
-	/* Parameters: types, required ones, defaults. */
-	for (p = c->kind->params; p->name; p++) {
-		v = cJSON_GetObjectItemCaseSensitive(obj, p->name);
-		path_member(&sub, path.buf, p->name);
-		if (!v) {
-			if (p->required) {
-				mlg_diag_add(diag, path.buf,
-					     "missing required parameter '%s' of %s: expected %s (%s)",
-					     p->name, c->kind->name, mlg_param_type_name(p->type), p->doc);
-			} else if (p->default_json) {
-				cJSON *def = cJSON_Parse(p->default_json);
-
-				if (def)
-					cJSON_AddItemToObject(obj, p->name, def);
-			}
-			continue;
-		}
-		check_param_type(suite, p, v, sub.buf, diag);
-		if (p->type == MLG_PARAM_DATASET && cJSON_IsString(v))
-			c->dataset = mlg_suite_dataset(suite, v->valuestring);
 	}
 
 done:
@@ -619,7 +638,15 @@ int mlg_suite_load_text(struct mlg_suite **out, const char *file, const char *te
 		mlg_diag_add(diag, "", "expected a JSON object at the top level, with \"checks\"");
 		goto fail;
 	}
-	expand_tree(suite->root, &path, diag);
+	/* The gate is expanded only when a promotion is asked for, so that a
+	 * plain run does not need the registry's variables. */
+	{
+		cJSON *gate = cJSON_DetachItemFromObjectCaseSensitive(suite->root, "gate");
+
+		mlg_suite__expand(suite->root, &path, diag);
+		if (gate)
+			cJSON_AddItemToObject(suite->root, "gate", gate);
+	}
 	mlg_strbuf_release(&path);
 	check_keys(diag, suite->root, "", top_keys, COUNT(top_keys), "top-level key");
 
@@ -636,9 +663,7 @@ int mlg_suite_load_text(struct mlg_suite **out, const char *file, const char *te
 
 		suite->name = mlg_xstrdup(base ? base + 1 : file);
 	}
-	v = cJSON_GetObjectItemCaseSensitive(suite->root, "gate");
-	if (v && !cJSON_IsObject(v))
-		mlg_diag_add(diag, "gate", "expected an object");
+	mlg_gate_validate(suite, 0, diag);
 
 	v = cJSON_GetObjectItemCaseSensitive(suite->root, "defaults");
 	if (v) {

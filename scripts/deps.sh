@@ -5,7 +5,8 @@
 set -eu
 
 packages="build-essential pkg-config libgit2-dev libcjson-dev libcurl4-openssl-dev
-libxml2-dev libcmocka-dev libssl-dev libxml2-utils git jq"
+libxml2-dev libcmocka-dev libssl-dev libxml2-utils git jq
+libmicrohttpd-dev docker-registry curl"
 
 missing=""
 for p in $packages; do

@@ -25,6 +25,9 @@ int mlg_write_atomic(const char *path, const void *data, size_t len);
 /** Writes the JSON results to `path` ("-": stdout). */
 int mlg_report_write_json(const struct mlg_run *run, const char *path);
 
+/** Writes a results document (as mlg_report_json made it, maybe amended) to `path`. */
+int mlg_report_write_json_doc(const cJSON *doc, const char *path);
+
 /** Writes the JUnit XML to `path` ("-": stdout). */
 int mlg_report_write_junit(const struct mlg_run *run, const char *path);
 

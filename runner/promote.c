@@ -1,0 +1,256 @@
+/*
+ * Promotion: the gate's verdict, then each gate.promote entry in order,
+ * each call recorded in the results so that a repeat is a no-op.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "digest.h"
+#include "mlgate/error.h"
+#include "mlgate/promote.h"
+#include "mlgate/value.h"
+#include "util.h"
+
+static const char *str_of(const cJSON *obj, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* A link to the CI job, from the variables GitHub, GitLab and Jenkins set. */
+static char *ci_job_url(void)
+{
+	const char *server = getenv("GITHUB_SERVER_URL"), *repo = getenv("GITHUB_REPOSITORY");
+	const char *run = getenv("GITHUB_RUN_ID");
+
+	if (server && repo && run && *server && *repo && *run)
+		return mlg_xasprintf("%s/%s/actions/runs/%s", server, repo, run);
+	if (getenv("CI_JOB_URL") && *getenv("CI_JOB_URL"))
+		return mlg_xstrdup(getenv("CI_JOB_URL"));
+	if (getenv("BUILD_URL") && *getenv("BUILD_URL"))
+		return mlg_xstrdup(getenv("BUILD_URL"));
+	return NULL;
+}
+
+static int wants(const cJSON *entry, const char *verdict)
+{
+	const cJSON *on = cJSON_GetObjectItemCaseSensitive(entry, "on"), *it;
+
+	if (cJSON_IsString(on))
+		return !strcmp(on->valuestring, verdict);
+	cJSON_ArrayForEach(it, on)
+		if (cJSON_IsString(it) && !strcmp(it->valuestring, verdict))
+			return 1;
+	return 0;
+}
+
+static double seconds_of(const cJSON *entry, const char *key, double fallback)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(entry, key);
+	double d;
+
+	if (cJSON_IsNumber(v))
+		return v->valuedouble;
+	if (cJSON_IsString(v) && mlg_parse_duration(v->valuestring, &d) == 0)
+		return d;
+	return fallback;
+}
+
+/*
+ * One key per (suite, model, version, commit, results digest, verdict):
+ * the same on every retry and every re-run of the same results, different
+ * for anything that should be promoted anew.
+ */
+static char *idempotency_key(const struct mlg_promotion *f, const cJSON *entry)
+{
+	struct mlg_strbuf sb = MLG_STRBUF_INIT;
+	const char *model = str_of(entry, "model") ? str_of(entry, "model") : str_of(entry, "repository");
+	const char *version = str_of(entry, "version") ? str_of(entry, "version") : str_of(entry, "tag");
+	char hex[65];
+
+	mlg_strbuf_addf(&sb, "%s%c%s%c%s%c%s%c%s%c%s", f->suite, 0, model ? model : "", 0,
+			version ? version : "", 0, f->commit ? f->commit : "", 0, f->results_digest, 0,
+			f->verdict);
+	mlg_sha256_hex(sb.buf, sb.len, hex);
+	mlg_strbuf_release(&sb);
+	hex[32] = '\0';
+	return mlg_xasprintf("mlg_%s", hex);
+}
+
+/* The record of an earlier successful call with this key, or NULL. */
+static const cJSON *recorded(const cJSON *results, const char *key)
+{
+	const cJSON *calls = cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(results, "promotion"), "calls");
+	const cJSON *it;
+
+	cJSON_ArrayForEach(it, calls) {
+		const char *k = str_of(it, "key"), *st = str_of(it, "status");
+
+		if (k && st && !strcmp(k, key) && !strcmp(st, "done"))
+			return it;
+	}
+	return NULL;
+}
+
+static void record(cJSON *results, const char *verdict, const char *digest, size_t index,
+		   const char *registry, const char *key)
+{
+	cJSON *promotion = cJSON_GetObjectItemCaseSensitive(results, "promotion"), *calls, *call;
+	char when[32];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (!promotion) {
+		promotion = cJSON_AddObjectToObject(results, "promotion");
+		cJSON_AddArrayToObject(promotion, "calls");
+	}
+	cJSON_DeleteItemFromObjectCaseSensitive(promotion, "verdict");
+	cJSON_DeleteItemFromObjectCaseSensitive(promotion, "results_digest");
+	cJSON_AddStringToObject(promotion, "verdict", verdict);
+	cJSON_AddStringToObject(promotion, "results_digest", digest);
+	calls = cJSON_GetObjectItemCaseSensitive(promotion, "calls");
+	gmtime_r(&now, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	call = cJSON_CreateObject();
+	cJSON_AddNumberToObject(call, "entry", (double)index);
+	cJSON_AddStringToObject(call, "registry", registry);
+	cJSON_AddStringToObject(call, "verdict", verdict);
+	cJSON_AddStringToObject(call, "key", key);
+	cJSON_AddStringToObject(call, "status", "done");
+	cJSON_AddStringToObject(call, "at", when);
+	cJSON_AddItemToArray(calls, call);
+}
+
+/* The gating checks that did not pass, for a rejection event. */
+static cJSON *failed_checks(const cJSON *results, const struct mlg_suite *suite)
+{
+	cJSON *out = cJSON_CreateArray();
+	const cJSON *it;
+
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(results, "checks")) {
+		const char *st = str_of(it, "status"), *sev = str_of(it, "severity");
+		cJSON *o;
+
+		if (!st || !strcmp(st, "passed") || (sev && !strcmp(sev, "warn")))
+			continue;
+		o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "id", str_of(it, "id") ? str_of(it, "id") : "");
+		cJSON_AddStringToObject(o, "status", st);
+		cJSON_AddStringToObject(o, "message", str_of(it, "message") ? str_of(it, "message") : "");
+		cJSON_AddItemToArray(out, o);
+	}
+	(void)suite;
+	return out;
+}
+
+int mlg_promote(cJSON *results, const struct mlg_suite *suite,
+		const struct mlg_promote_options *opts, int *changed)
+{
+	const cJSON *gate = cJSON_GetObjectItemCaseSensitive(suite->root, "gate");
+	const cJSON *entries = cJSON_GetObjectItemCaseSensitive(gate, "promote"), *entry;
+	const cJSON *git = cJSON_GetObjectItemCaseSensitive(results, "git");
+	FILE *out = opts->out ? opts->out : stderr;
+	struct mlg_promotion facts;
+	char *reason = NULL, *digest = NULL, *job = NULL;
+	cJSON *failed = NULL;
+	int verdict, code, skipped_all = 1, called = 0;
+	size_t index = 0;
+
+	*changed = 0;
+	verdict = mlg_gate_decide(results, suite, &reason);
+	if (verdict == MLG_GATE_FOREIGN) {
+		mlg_error_set("%s", reason);
+		free(reason);
+		return MLG_GATE_FOREIGN;
+	}
+	digest = mlg_results_digest(results);
+	job = ci_job_url();
+	failed = failed_checks(results, suite);
+	memset(&facts, 0, sizeof(facts));
+	facts.verdict = verdict == MLG_GATE_OPEN ? "approved" : "rejected";
+	facts.suite = suite->name;
+	facts.commit = str_of(git, "commit");
+	facts.branch = str_of(git, "branch");
+	facts.ci_job_url = job;
+	facts.results_digest = digest;
+	facts.summary = cJSON_GetObjectItemCaseSensitive(results, "summary");
+	facts.failed = failed;
+	facts.reason = reason;
+	code = verdict;
+
+	if (verdict == MLG_GATE_OPEN)
+		fprintf(out, "mlgate: gate open: promoting (%s)\n", digest);
+	else
+		fprintf(out, "mlgate: gate closed: %s; nothing will be promoted\n", reason);
+
+	cJSON_ArrayForEach(entry, entries) {
+		const struct mlg_promoter *pr = mlg_promoter_find(str_of(entry, "registry"));
+		struct mlg_promote_call call;
+		char *key, *path;
+		const cJSON *prior;
+		int rc;
+
+		path = mlg_xasprintf("gate.promote[%zu]", index);
+		if (!pr || !wants(entry, facts.verdict)) {
+			free(path);
+			index++;
+			continue;
+		}
+		skipped_all = 0;
+		key = idempotency_key(&facts, entry);
+		prior = recorded(results, key);
+		if (prior && !opts->dry_run) {
+			fprintf(out, "mlgate: %s (%s): already done at %s with key %s; nothing to do\n", path,
+				pr->name, str_of(prior, "at") ? str_of(prior, "at") : "?", key);
+			free(key);
+			free(path);
+			index++;
+			continue;
+		}
+		memset(&call, 0, sizeof(call));
+		call.entry = entry;
+		call.path = path;
+		call.facts = &facts;
+		call.idempotency_key = key;
+		call.dry_run = opts->dry_run;
+		call.out = out;
+		call.http = (struct mlg_http_request)MLG_HTTP_REQUEST_INIT;
+		call.http.timeout_s = seconds_of(entry, "timeout", 30);
+		call.http.connect_timeout_s = seconds_of(entry, "connect_timeout", 10);
+		call.http.max_attempts = (int)seconds_of(entry, "attempts", 5);
+		call.http.backoff_s = seconds_of(entry, "backoff", 1);
+		call.http.backoff_max_s = seconds_of(entry, "backoff_max", 60);
+		call.http.ca_file = str_of(entry, "ca_file");
+		rc = pr->promote(&call);
+		called++;
+		if (rc < 0) {
+			fprintf(out, "mlgate: %s (%s) failed: %s\n", path, pr->name, mlg_error_last());
+			if (verdict == MLG_GATE_OPEN) {
+				fprintf(out, "mlgate: the remaining registries were not called\n");
+				code = MLG_GATE_REGISTRY_FAILED;
+				free(key);
+				free(path);
+				break;
+			}
+		} else if (!opts->dry_run) {
+			record(results, facts.verdict, digest, index, pr->name, key);
+			*changed = 1;
+			fprintf(out, "mlgate: %s (%s): %s recorded (key %s)\n", path, pr->name,
+				verdict == MLG_GATE_OPEN ? "promotion" : "rejection", key);
+		}
+		free(key);
+		free(path);
+		index++;
+	}
+	if (skipped_all && verdict == MLG_GATE_OPEN)
+		fprintf(out, "mlgate: gate open, but no gate.promote entry is called for approved candidates\n");
+	(void)called;
+	cJSON_Delete(failed);
+	free(reason);
+	free(digest);
+	free(job);
+	return code;
+}

@@ -1,0 +1,17 @@
+/* Suite-loading pieces shared with the gate's validation (gate.c). */
+#ifndef MLG_SUITE_INTERNAL_H
+#define MLG_SUITE_INTERNAL_H
+
+#include "mlgate/suite.h"
+#include "util.h"
+
+void mlg_suite__check_params(struct mlg_suite *suite, cJSON *obj, const char *base,
+			     const struct mlg_param *common, const struct mlg_param *params,
+			     const char *owner, struct mlg_diag *diag);
+
+/** Expands ${VAR} in every string under `node` (at JSON path `path`), in place. */
+void mlg_suite__expand(cJSON *node, struct mlg_strbuf *path, struct mlg_diag *diag);
+
+void mlg_diag__add_at(struct mlg_diag *diag, const char *path, int line, int col, const char *msg);
+
+#endif
