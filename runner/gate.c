@@ -12,7 +12,7 @@
 #include "suite_internal.h"
 #include "util.h"
 
-static void validate_entry(struct mlg_suite *suite, cJSON *entry, const char *path,
+static void validate_entry(struct mlg_suite *suite, cJSON *entry, const char *path, int expanded,
 			   struct mlg_diag *diag)
 {
 	const cJSON *reg = cJSON_GetObjectItemCaseSensitive(entry, "registry"), *on, *it;
@@ -56,7 +56,7 @@ static void validate_entry(struct mlg_suite *suite, cJSON *entry, const char *pa
 		for (const struct mlg_param *p = pr->params; p->name; p++)
 			all[k++] = *p;
 		owner = mlg_xasprintf("key of a %s entry", pr->name);
-		mlg_suite__check_params(suite, entry, path, none, all, owner, diag);
+		mlg_suite__check_params(suite, entry, path, none, all, owner, !expanded, diag);
 		free(owner);
 		free(all);
 	}
@@ -128,7 +128,7 @@ void mlg_gate_validate(struct mlg_suite *suite, int expand, struct mlg_diag *dia
 		if (!cJSON_IsObject(it))
 			mlg_diag_add(diag, path.buf, "expected an object with \"registry\"");
 		else
-			validate_entry(suite, it, path.buf, diag);
+			validate_entry(suite, it, path.buf, expand, diag);
 	}
 done:
 	mlg_strbuf_release(&path);

@@ -79,8 +79,8 @@ static char *idempotency_key(const struct mlg_promotion *f, const cJSON *entry)
 	return mlg_xasprintf("mlg_%s", hex);
 }
 
-/* The record of an earlier successful call with this key, or NULL. */
-static const cJSON *recorded(const cJSON *results, const char *key)
+/* The record of an earlier successful call of entry `index` with this key, or NULL. */
+static const cJSON *recorded(const cJSON *results, const char *key, size_t index)
 {
 	const cJSON *calls = cJSON_GetObjectItemCaseSensitive(
 		cJSON_GetObjectItemCaseSensitive(results, "promotion"), "calls");
@@ -88,8 +88,10 @@ static const cJSON *recorded(const cJSON *results, const char *key)
 
 	cJSON_ArrayForEach(it, calls) {
 		const char *k = str_of(it, "key"), *st = str_of(it, "status");
+		const cJSON *entry = cJSON_GetObjectItemCaseSensitive(it, "entry");
 
-		if (k && st && !strcmp(k, key) && !strcmp(st, "done"))
+		if (k && st && !strcmp(k, key) && !strcmp(st, "done") && cJSON_IsNumber(entry) &&
+		    (size_t)entry->valuedouble == index)
 			return it;
 	}
 	return NULL;
@@ -181,10 +183,16 @@ int mlg_promote(cJSON *results, const struct mlg_suite *suite,
 	facts.reason = reason;
 	code = verdict;
 
-	if (verdict == MLG_GATE_OPEN)
+	if (verdict == MLG_GATE_OPEN) {
 		fprintf(out, "mlgate: gate open: promoting (%s)\n", digest);
-	else
+	} else {
 		fprintf(out, "mlgate: gate closed: %s; nothing will be promoted\n", reason);
+		/* A rejection is reported only for a whole run that judged the
+		 * candidate: a partial or interrupted run judged nothing. */
+		if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(results, "complete")) ||
+		    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(results, "interrupted")))
+			entries = NULL;
+	}
 
 	cJSON_ArrayForEach(entry, entries) {
 		const struct mlg_promoter *pr = mlg_promoter_find(str_of(entry, "registry"));
@@ -201,7 +209,7 @@ int mlg_promote(cJSON *results, const struct mlg_suite *suite,
 		}
 		skipped_all = 0;
 		key = idempotency_key(&facts, entry);
-		prior = recorded(results, key);
+		prior = recorded(results, key, index);
 		if (prior && !opts->dry_run) {
 			fprintf(out, "mlgate: %s (%s): already done at %s with key %s; nothing to do\n", path,
 				pr->name, str_of(prior, "at") ? str_of(prior, "at") : "?", key);

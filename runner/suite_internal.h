@@ -5,9 +5,14 @@
 #include "mlgate/suite.h"
 #include "util.h"
 
+/*
+ * Validates `obj`'s keys against `common` (allowed only) and `params`
+ * (allowed, typed, required, defaulted). With `unexpanded`, string values
+ * still holding "${" are not type-checked yet.
+ */
 void mlg_suite__check_params(struct mlg_suite *suite, cJSON *obj, const char *base,
 			     const struct mlg_param *common, const struct mlg_param *params,
-			     const char *owner, struct mlg_diag *diag);
+			     const char *owner, int unexpanded, struct mlg_diag *diag);
 
 /** Expands ${VAR} in every string under `node` (at JSON path `path`), in place. */
 void mlg_suite__expand(cJSON *node, struct mlg_strbuf *path, struct mlg_diag *diag);

@@ -19,6 +19,8 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
 MLGATE=${MLGATE:-$root/mlgate}
+TOOLS=${TOOLS:-$root/build/release/tests/tools}
+export MOCKREG=${MOCKREG:-$TOOLS/mockreg}
 filter=${1:-*}
 pass=0 fail=0
 failed_names=()
