@@ -18,6 +18,7 @@ static void validate_entry(struct mlg_suite *suite, cJSON *entry, const char *pa
 	const cJSON *reg = cJSON_GetObjectItemCaseSensitive(entry, "registry"), *on, *it;
 	const struct mlg_promoter *pr;
 	struct mlg_strbuf names = MLG_STRBUF_INIT, sub = MLG_STRBUF_INIT;
+	size_t before = diag->count;
 	char *owner;
 
 	if (!cJSON_IsString(reg)) {
@@ -84,7 +85,8 @@ static void validate_entry(struct mlg_suite *suite, cJSON *entry, const char *pa
 			}
 		}
 	}
-	if (pr->validate)
+	/* The adapter's own rules only on values of the declared types. */
+	if (pr->validate && diag->count == before)
 		pr->validate(entry, path, diag);
 done:
 	mlg_strbuf_release(&names);

@@ -90,8 +90,11 @@ double mlg_http_retry_after(const char *value, double now)
 	while (*value == ' ')
 		value++;
 	if (isdigit((unsigned char)*value)) {
-		secs = strtod(value, &end);
-		while (*end == ' ')
+		/* delta-seconds: digits only (RFC 9110 section 10.2.3) */
+		secs = 0;
+		for (end = (char *)value; isdigit((unsigned char)*end); end++)
+			secs = secs * 10 + (*end - '0');
+		while (*end == ' ' || *end == '\t')
 			end++;
 		return *end ? -1 : secs;
 	}
@@ -117,7 +120,7 @@ char *mlg_http_header(const struct mlg_http_response *res, const char *name)
 
 			while (v < e && (*v == ' ' || *v == '\t'))
 				v++;
-			while (e > v && (e[-1] == '\r' || e[-1] == ' '))
+			while (e > v && (e[-1] == '\r' || e[-1] == ' ' || e[-1] == '\t'))
 				e--;
 			return mlg_xstrndup(v, (size_t)(e - v));
 		}

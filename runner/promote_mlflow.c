@@ -36,9 +36,10 @@ static void validate(const cJSON *entry, const char *path, struct mlg_diag *diag
 	if (!alias && !stage)
 		mlg_diag_add(diag, path, "an mlflow entry needs \"alias\" (or the deprecated \"stage\") to promote to");
 	if (alias && (!strcasecmp(alias, "latest") ||
-		      (alias[0] == 'v' && alias[1] && strspn(alias + 1, "0123456789") == strlen(alias + 1))))
+		      ((alias[0] == 'v' || alias[0] == 'V') && alias[1] &&
+		       strspn(alias + 1, "0123456789") == strlen(alias + 1))))
 		mlg_diag_add(diag, path, "alias '%s' is reserved by MLflow ('latest' and v<number>)", alias);
-	if (stage && strcasecmp(stage, "Staging") && strcasecmp(stage, "Production") &&
+	if (stage && !strstr(stage, "${") && strcasecmp(stage, "Staging") && strcasecmp(stage, "Production") &&
 	    strcasecmp(stage, "Archived") && strcasecmp(stage, "None"))
 		mlg_diag_add(diag, path, "stage '%s': expected Staging, Production, Archived or None", stage);
 	if (url && strncmp(url, "http://", 7) && strncmp(url, "https://", 8) && !strstr(url, "${"))
@@ -83,6 +84,7 @@ static int api(struct mlflow *m, const char *method, const char *endpoint, const
 	if (rc == 1)
 		goto done;
 	if (rc < 0) {
+		mlg_http_response_release(&res);
 		error = MLG_ERROR;
 		goto done;
 	}

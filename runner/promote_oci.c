@@ -44,7 +44,7 @@ static void validate(const cJSON *entry, const char *path, struct mlg_diag *diag
 
 	if (tag && !strstr(tag, "${") && !valid_tag(tag))
 		mlg_diag_add(diag, path, "tag '%s' is not a valid OCI tag ([A-Za-z0-9_][A-Za-z0-9._-]{0,127})", tag);
-	if (to && !valid_tag(to))
+	if (to && !strstr(to, "${") && !valid_tag(to))
 		mlg_diag_add(diag, path, "promote_tag '%s' is not a valid OCI tag ([A-Za-z0-9_][A-Za-z0-9._-]{0,127})", to);
 	if (tag && to && !strcmp(tag, to))
 		mlg_diag_add(diag, path, "\"tag\" and \"promote_tag\" are the same");
@@ -101,6 +101,7 @@ static int promote(const struct mlg_promote_call *call)
 		goto done;
 	}
 	if (rc < 0) {
+		mlg_http_response_release(&res);
 		error = MLG_ERROR;
 		goto done;
 	}
@@ -140,6 +141,7 @@ static int promote(const struct mlg_promote_call *call)
 	mlg_headers_add(&put, 0, "Content-Type: %s", type);
 	rc = mlg_promote__send(call, "PUT", url, &put, manifest, 0, secrets, nsecrets, &res);
 	if (rc < 0) {
+		mlg_http_response_release(&res);
 		error = MLG_ERROR;
 		goto done;
 	}

@@ -185,7 +185,7 @@ static int promote(const struct mlg_promote_call *call)
 	if (rc == 1)
 		goto done;
 	if (rc < 0) {
-		error = mlg_error_set("%s", mlg_error_last());
+		error = MLG_ERROR; /* the message is mlg_http_send's */
 	} else if (res.status < 200 || res.status > 299) {
 		char *excerpt = mlg_body_excerpt(&res);
 		char *masked = mlg_mask(excerpt, secrets, nsecrets);

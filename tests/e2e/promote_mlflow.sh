@@ -156,6 +156,7 @@ test_promote_slow_response_times_out() {
 	stop_mockreg
 	# Every attempt too slow: the promotion fails, and nothing is promoted.
 	printf 'GET /api/2.0/mlflow/model-versions/get delay 2\n%.0s' 1 2 3 > faults
+	rm -f mockreg.log
 	start_mockreg --token "$MLFLOW_TOKEN" --model fraud:3:READY --script faults || return 1
 	MLFLOW_TIMEOUT=500ms run_gate run --promote
 	expect_rc $? 4 || return 1
@@ -186,12 +187,14 @@ test_promote_4xx_are_not_retried_and_shown_as_mlflow_says() {
 	! grep -q wrong out.txt err.txt || { echo "the token was printed"; return 1; }
 	stop_mockreg
 	printf 'POST /api/2.0/mlflow/registered-models/alias status 403 mlflow PERMISSION_DENIED\n' > faults
+	rm -f mockreg.log
 	start_mockreg --token "$MLFLOW_TOKEN" --model fraud:3:READY --script faults || return 1
 	run_gate run --promote
 	expect_rc $? 4 || return 1
 	grep -q "HTTP 403 from MLflow: PERMISSION_DENIED: injected 403" out.txt || { cat out.txt; return 1; }
 	[ "$(mockreg_count POST /api/2.0/mlflow/registered-models/alias)" = 1 ] || return 1
 	stop_mockreg
+	rm -f mockreg.log
 	start_mockreg --token "$MLFLOW_TOKEN" --model fraud:3:READY || return 1
 	MODEL_VERSION=9 run_gate run --promote
 	expect_rc $? 4 || return 1
