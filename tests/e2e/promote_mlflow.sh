@@ -325,3 +325,17 @@ test_promote_unset_gate_variable_stops_before_running() {
 	env -u MOCKREG_URL "$MLGATE" run >out.txt 2>err.txt
 	expect_rc $? 0
 }
+
+test_example_suite_promotes_to_mlflow() {
+	cp -r "$root/examples/fraud" ex && cd ex || return 1
+	start_mockreg --token "$MLFLOW_TOKEN" --model fraud-model:7:READY || return 1
+	MLFLOW_TRACKING_URI=$MOCKREG_URL MODEL_VERSION=7 REGISTRY_HOOK_URL=$MOCKREG_URL/hooks/fraud \
+		MLGATE_WEBHOOK_SECRET=$HOOK_SECRET_PLAIN MLFLOW_TRACKING_TOKEN=$MLFLOW_TOKEN \
+		mlg run --promote --json r.json >out.txt 2>err.txt
+	expect_rc $? 0 || return 1
+	mockreg_state | jq -e '.models["fraud-model"].aliases.champion == "7" and
+		.models["fraud-model"].versions["7"].tags["mlgate.gate"] == "approved"' >/dev/null || { mockreg_state; return 1; }
+	[ "$(mockreg_count POST /hooks/fraud)" = 1 ] || return 1
+	no_secrets_in out.txt err.txt r.json || return 1
+	stop_mockreg
+}
