@@ -12,14 +12,19 @@
 #include "util.h"
 
 static const char usage_text[] =
-	"usage: mlgate run [-c FILE] [--junit FILE] [--json FILE] [-k PATTERN]... [--tag TAG]...\n"
+	"usage: mlgate run [-c FILE] [--junit FILE] [--json FILE] [--summary FILE] [--metrics FILE]\n"
+	"                  [-k PATTERN]... [--tag TAG]... [--shard K/N]\n"
 	"                  [-j N] [--promote [--dry-run]] [--quiet] [--color=auto|always|never]\n\n"
 	"Runs the suite's checks and reports. Checks that read the same dataset\n"
 	"share one pass over it; the rest run in parallel on N threads.\n\n"
 	"  -c, --config FILE   the suite file (default: mlgate.json)\n"
 	"      --junit FILE    write JUnit XML (- for standard output)\n"
 	"      --json FILE     write JSON results, mlgate.results/v1 (- for standard output)\n"
+	"      --summary FILE  write a Markdown summary for job summaries and MR comments\n"
+	"      --metrics FILE  write OpenMetrics text (GitLab metrics report, Prometheus)\n"
+	"      --no-ci-integration  inside GitHub Actions, no annotations, job summary or outputs\n"
 	"  -k PATTERN          run only checks whose name or id matches the glob (repeatable)\n"
+	"      --shard K/N     run only this job's share of the checks (K from 1 to N)\n"
 	"      --tag TAG       run only checks with this tag (repeatable)\n"
 	"  -j, --jobs N        threads (default: online CPUs)\n"
 	"      --promote       when the gate is open, call the registries of gate.promote\n"
@@ -43,7 +48,6 @@ static void on_signal(int sig)
  * check before it has finished, so the terminal reads the same for any -j. */
 struct progress {
 	const struct mlg_suite *suite;
-	const int *done_before; /* deselected checks: done from the start */
 	int *done;
 	size_t next;
 	FILE *out;
@@ -61,11 +65,48 @@ static void on_progress(const struct mlg_check *check, const struct mlg_result *
 	while (p->next < p->suite->nchecks && p->done[p->next]) {
 		const struct mlg_check *c = &p->suite->checks[p->next];
 
-		if (!p->done_before[p->next])
+		/* Deselected checks (never started) are not listed one by one. */
+		if (p->results[p->next]->started)
 			mlg_report_term_line(p->out, c, p->results[p->next], &p->term);
 		p->next++;
 	}
 	fflush(p->out);
+}
+
+/* Annotations, the job summary and step outputs, inside GitHub Actions. */
+static void github_report(FILE *out, const struct mlg_run *run, const char *stop_token,
+			  int *report_error)
+{
+	const char *summary = getenv("GITHUB_STEP_SUMMARY"), *outputs = getenv("GITHUB_OUTPUT");
+	char *annotations = mlg_github_annotations(run);
+
+	fprintf(out, "::%s::\n%s", stop_token, annotations);
+	fflush(out);
+	free(annotations);
+	if (summary && *summary && mlg_github_step_summary(run, summary) < 0) {
+		cli_error("%s", mlg_error_last());
+		*report_error = 1;
+	}
+	if (outputs && *outputs && mlg_github_outputs(run, outputs) < 0) {
+		cli_error("%s", mlg_error_last());
+		*report_error = 1;
+	}
+}
+
+static int parse_shard(const char *s, int *index, int *count)
+{
+	char *end;
+	long k = strtol(s, &end, 10), n;
+
+	if (end == s || *end != '/')
+		return -1;
+	s = end + 1;
+	n = strtol(s, &end, 10);
+	if (end == s || *end || k < 1 || n < 1 || k > n || n > 1000)
+		return -1;
+	*index = (int)k;
+	*count = (int)n;
+	return 0;
 }
 
 static int parse_jobs(const char *s, int *out)
@@ -81,21 +122,26 @@ static int parse_jobs(const char *s, int *out)
 
 int cmd_run(int argc, char **argv)
 {
-	enum { OPT_JUNIT = 256, OPT_JSON, OPT_TAG, OPT_COLOR, OPT_PROMOTE, OPT_DRY_RUN };
+	enum { OPT_JUNIT = 256, OPT_JSON, OPT_TAG, OPT_COLOR, OPT_PROMOTE, OPT_DRY_RUN, OPT_SHARD,
+	       OPT_SUMMARY, OPT_METRICS, OPT_NO_CI };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "junit", required_argument, NULL, OPT_JUNIT },
 		{ "json", required_argument, NULL, OPT_JSON },
+		{ "summary", required_argument, NULL, OPT_SUMMARY },
+		{ "metrics", required_argument, NULL, OPT_METRICS },
+		{ "no-ci-integration", no_argument, NULL, OPT_NO_CI },
 		{ "tag", required_argument, NULL, OPT_TAG },
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "color", required_argument, NULL, OPT_COLOR },
 		{ "promote", no_argument, NULL, OPT_PROMOTE },
+		{ "shard", required_argument, NULL, OPT_SHARD },
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *config = "mlgate.json", *junit = NULL, *json = NULL;
+	const char *config = "mlgate.json", *junit = NULL, *json = NULL, *summary = NULL, *metrics = NULL;
 	const char **patterns = mlg_xcalloc((size_t)argc + 1, sizeof(char *));
 	const char **tags = mlg_xcalloc((size_t)argc + 1, sizeof(char *));
 	struct mlg_run_options opts = MLG_RUN_OPTIONS_INIT;
@@ -104,8 +150,10 @@ int cmd_run(int argc, char **argv)
 	struct mlg_run *run = NULL;
 	cJSON *results_doc = NULL;
 	struct sigaction sa, old_int, old_term;
-	int c, code = EXIT_USAGE, color_mode = 0, report_error = 0;
-	int *done = NULL, *done_before = NULL, quiet = 0, promote = 0, dry_run = 0;
+	int c, code = EXIT_USAGE, color_mode = 0, report_error = 0, github = 0;
+	int *done = NULL, quiet = 0, promote = 0, dry_run = 0, ci_integration = 1;
+	char *stop_token = NULL;
+	const char *gha = getenv("GITHUB_ACTIONS");
 	const struct mlg_result **results = NULL;
 	FILE *out;
 
@@ -120,6 +168,15 @@ int cmd_run(int argc, char **argv)
 			break;
 		case OPT_JSON:
 			json = optarg;
+			break;
+		case OPT_SUMMARY:
+			summary = optarg;
+			break;
+		case OPT_METRICS:
+			metrics = optarg;
+			break;
+		case OPT_NO_CI:
+			ci_integration = 0;
 			break;
 		case 'k':
 			patterns[opts.npatterns++] = optarg;
@@ -146,6 +203,12 @@ int cmd_run(int argc, char **argv)
 		case OPT_PROMOTE:
 			promote = 1;
 			break;
+		case OPT_SHARD:
+			if (parse_shard(optarg, &opts.shard_index, &opts.shard_count) < 0) {
+				cli_error("run: --shard expects K/N with 1 <= K <= N, e.g. 2/4, not '%s'", optarg);
+				goto done;
+			}
+			break;
 		case OPT_DRY_RUN:
 			dry_run = 1;
 			break;
@@ -166,13 +229,20 @@ int cmd_run(int argc, char **argv)
 		cli_error("run: --dry-run goes with --promote");
 		goto done;
 	}
-	if (junit && json && !strcmp(junit, "-") && !strcmp(json, "-")) {
-		cli_error("run: only one report can go to standard output");
-		goto done;
+	{
+		const char *outputs[] = { junit, json, summary, metrics };
+		int to_stdout = 0;
+
+		for (size_t i = 0; i < 4; i++)
+			to_stdout += outputs[i] && !strcmp(outputs[i], "-");
+		if (to_stdout > 1) {
+			cli_error("run: only one report can go to standard output");
+			goto done;
+		}
+		/* A report on stdout keeps stdout machine-readable: the human
+		 * report moves to stderr. */
+		out = to_stdout ? stderr : stdout;
 	}
-	/* A report on stdout keeps stdout machine-readable: the human report
-	 * moves to stderr. */
-	out = (junit && !strcmp(junit, "-")) || (json && !strcmp(json, "-")) ? stderr : stdout;
 
 	/* With --promote the gate's ${VAR}s must resolve before anything runs. */
 	suite = promote ? cli_load_suite_for_promotion(config, &code) : cli_load_suite(config, &code);
@@ -184,12 +254,10 @@ int cmd_run(int argc, char **argv)
 	progress.term.quiet = quiet;
 	progress.term.color = cli_use_color(out, color_mode);
 	done = mlg_xcalloc(suite->nchecks + 1, sizeof(int));
-	done_before = mlg_xcalloc(suite->nchecks + 1, sizeof(int));
 	results = mlg_xcalloc(suite->nchecks + 1, sizeof(*results));
 	progress.results = results;
 	progress.suite = suite;
 	progress.done = done;
-	progress.done_before = done_before;
 	progress.next = 0;
 	progress.out = out;
 
@@ -199,10 +267,6 @@ int cmd_run(int argc, char **argv)
 	opts.progress = on_progress;
 	opts.payload = &progress;
 
-	/* Deselected checks never report progress: mark them done up front. */
-	for (size_t i = 0; i < suite->nchecks; i++)
-		done[i] = done_before[i] = !mlg_check_selected(&suite->checks[i], &opts);
-
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
@@ -211,6 +275,13 @@ int cmd_run(int argc, char **argv)
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
 
+	github = ci_integration && gha && !strcmp(gha, "true");
+	/* Inside GitHub Actions the report carries text from data and command
+	 * output: stop workflow commands until our own annotations. */
+	if (github) {
+		stop_token = mlg_github_stop_token();
+		fprintf(out, "::stop-commands::%s\n", stop_token);
+	}
 	fprintf(out, "mlgate: suite '%s' (%s): %zu check%s\n", suite->name, config, suite->nchecks,
 		suite->nchecks == 1 ? "" : "s");
 	fflush(out);
@@ -229,11 +300,23 @@ int cmd_run(int argc, char **argv)
 		if (code == EXIT_GATE_OPEN)
 			code = promoted;
 	}
+	/* After the promotion: its output, registry answers included, stays
+	 * inside the stop-commands region too. */
+	if (github)
+		github_report(out, run, stop_token, &report_error);
 	if (json && mlg_report_write_json_doc(results_doc, json) < 0) {
 		cli_error("%s", mlg_error_last());
 		report_error = 1;
 	}
 	if (junit && mlg_report_write_junit(run, junit) < 0) {
+		cli_error("%s", mlg_error_last());
+		report_error = 1;
+	}
+	if (summary && mlg_report_write_summary(run, summary) < 0) {
+		cli_error("%s", mlg_error_last());
+		report_error = 1;
+	}
+	if (metrics && mlg_report_write_metrics(run, metrics) < 0) {
 		cli_error("%s", mlg_error_last());
 		report_error = 1;
 	}
@@ -249,8 +332,8 @@ done:
 	mlg_run_free(run);
 	mlg_suite_free(suite);
 	free(done);
-	free(done_before);
 	free(results);
+	free(stop_token);
 	free(patterns);
 	free(tags);
 	return code;

@@ -11,6 +11,7 @@
 
 #include "digest.h"
 #include "engine_internal.h"
+#include "shard.h"
 #include "mlgate/error.h"
 #include "util.h"
 
@@ -106,7 +107,7 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-int mlg_check_selected(const struct mlg_check *c, const struct mlg_run_options *o)
+static int matches(const struct mlg_check *c, const struct mlg_run_options *o)
 {
 	int ok = !o->npatterns;
 
@@ -243,6 +244,7 @@ int mlg_engine_run(struct mlg_run **out, const struct mlg_suite *suite,
 	struct pool pool;
 	pthread_t *threads;
 	size_t nthreads;
+	int *in_shard = NULL;
 	double start = mlg_now();
 
 	*out = NULL;
@@ -262,13 +264,26 @@ int mlg_engine_run(struct mlg_run **out, const struct mlg_suite *suite,
 	engine.opts = opts;
 	pthread_mutex_init(&engine.lock, NULL);
 
+	if (opts->shard_count > 0) {
+		in_shard = mlg_xcalloc(suite->nchecks + 1, sizeof(int));
+		mlg_shard_plan(suite, opts->shard_index, opts->shard_count, in_shard);
+		run->shard_index = opts->shard_index;
+		run->shard_count = opts->shard_count;
+	}
 	for (size_t i = 0; i < suite->nchecks; i++) {
 		mlg_result_init(&run->results[i]);
-		run->selected[i] = mlg_check_selected(&suite->checks[i], opts);
-		if (!run->selected[i])
-			mlg_result_set(&run->results[i], MLG_STATUS_SKIPPED,
-				       "deselected by -k/--tag");
+		if (in_shard && !in_shard[i]) {
+			mlg_result_set(&run->results[i], MLG_STATUS_SKIPPED, "in another shard (this is %d/%d)",
+				       opts->shard_index, opts->shard_count);
+		} else if (!matches(&suite->checks[i], opts)) {
+			mlg_result_set(&run->results[i], MLG_STATUS_SKIPPED, "deselected by -k/--tag");
+		} else {
+			run->selected[i] = 1;
+			continue;
+		}
+		mlg_engine__finish(&engine, &suite->checks[i], mlg_now());
 	}
+	free(in_shard);
 
 	memset(&pool, 0, sizeof(pool));
 	pool.engine = &engine;

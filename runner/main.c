@@ -21,6 +21,7 @@ static const struct command commands[] = {
 	{ "run", cmd_run, "run the suite's checks and write reports" },
 	{ "validate", cmd_validate, "parse and type-check the suite; run nothing" },
 	{ "promote", cmd_promote, "decide the gate from saved results and call the registries" },
+	{ "merge", cmd_merge, "merge shard results into one (and re-emit reports)" },
 	{ "kinds", cmd_kinds, "list every check kind with its parameters" },
 	{ "explain", cmd_explain, "show one kind: parameters, defaults, an example" },
 	{ "version", cmd_version, "print the version" },

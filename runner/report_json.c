@@ -101,6 +101,12 @@ cJSON *mlg_report_json(const struct mlg_run *run)
 	cJSON_AddBoolToObject(doc, "complete", run->complete);
 	if (run->interrupted)
 		cJSON_AddBoolToObject(doc, "interrupted", 1);
+	if (run->shard_count) {
+		cJSON *shard = cJSON_AddObjectToObject(doc, "shard");
+
+		cJSON_AddNumberToObject(shard, "index", run->shard_index);
+		cJSON_AddNumberToObject(shard, "count", run->shard_count);
+	}
 	suite_file = cJSON_AddObjectToObject(doc, "suite_file");
 	cJSON_AddStringToObject(suite_file, "path", run->suite->file);
 	cJSON_AddStringToObject(suite_file, "sha256", run->suite->sha256);

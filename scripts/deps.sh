@@ -6,7 +6,7 @@ set -eu
 
 packages="build-essential pkg-config libgit2-dev libcjson-dev libcurl4-openssl-dev
 libxml2-dev libcmocka-dev libssl-dev libxml2-utils git jq
-libmicrohttpd-dev docker-registry curl"
+libmicrohttpd-dev docker-registry curl openssl prometheus prometheus-pushgateway"
 
 missing=""
 for p in $packages; do

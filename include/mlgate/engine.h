@@ -25,14 +25,17 @@ struct mlg_run_options {
 	const char *const *tags;             /* --tag (any may match) */
 	size_t ntags;
 	volatile sig_atomic_t *cancel;       /* set by a signal handler to stop the run */
-	/* Called as each check finishes, one call at a time, from any thread. */
+	/* Called as each check finishes, one call at a time, from any thread;
+	 * deselected checks are reported first, as skipped and not started. */
 	void (*progress)(const struct mlg_check *check, const struct mlg_result *result,
 			 void *payload);
 	void *payload;
+	int shard_index;                     /* --shard K/N: K (1-based); 0: no sharding */
+	int shard_count;                     /* N */
 };
 
 #define MLG_RUN_OPTIONS_VERSION 1
-#define MLG_RUN_OPTIONS_INIT { MLG_RUN_OPTIONS_VERSION, 0, NULL, 0, NULL, 0, NULL, NULL, NULL }
+#define MLG_RUN_OPTIONS_INIT { MLG_RUN_OPTIONS_VERSION, 0, NULL, 0, NULL, 0, NULL, NULL, NULL, 0, 0 }
 
 /** An input file the run read, for provenance. */
 struct mlg_input {
@@ -68,6 +71,7 @@ struct mlg_run {
 	int complete;                   /* not interrupted, and every check selected */
 	int gate_open;                  /* not interrupted, and no selected error-severity
 					   check failed or errored */
+	int shard_index, shard_count;   /* as run; 0 when not sharded */
 };
 
 /**
@@ -77,9 +81,6 @@ struct mlg_run {
  */
 int mlg_engine_run(struct mlg_run **out, const struct mlg_suite *suite,
 		   const struct mlg_run_options *opts);
-
-/** 1 when the check is selected by the options' -k patterns and tags. */
-int mlg_check_selected(const struct mlg_check *check, const struct mlg_run_options *opts);
 
 /** The exit code DESIGN.md section 3 gives this run: 0, 1, 3 or 130. */
 int mlg_run_exit_code(const struct mlg_run *run);

@@ -31,6 +31,37 @@ int mlg_report_write_json_doc(const cJSON *doc, const char *path);
 /** Writes the JUnit XML to `path` ("-": stdout). */
 int mlg_report_write_junit(const struct mlg_run *run, const char *path);
 
+/**
+ * The Markdown summary: verdict, problems with observed and expected
+ * values, a table of measurements, passed checks folded. Text from data
+ * is escaped so it cannot render as markup. With max_bytes (0: none) it is
+ * cut at a line to fit. Caller frees.
+ */
+char *mlg_report_summary(const struct mlg_run *run, size_t max_bytes);
+
+/** Writes the Markdown summary to `path` ("-": stdout). */
+int mlg_report_write_summary(const struct mlg_run *run, const char *path);
+
+/**
+ * OpenMetrics text (valid for `promtool check metrics`): per-check status
+ * and duration, every numeric observed value, and the gate. Caller frees.
+ */
+char *mlg_report_metrics(const struct mlg_run *run);
+
+/** Writes the metrics to `path` ("-": stdout). */
+int mlg_report_write_metrics(const struct mlg_run *run, const char *path);
+
+/* GitHub Actions (used when GITHUB_ACTIONS=true). */
+
+/** ::error/::warning lines for the problems, most severe first, at most 10 and a count of the rest; caller frees. */
+char *mlg_github_annotations(const struct mlg_run *run);
+/** Appends the Markdown summary to $GITHUB_STEP_SUMMARY's file, kept under its 1 MiB limit. */
+int mlg_github_step_summary(const struct mlg_run *run, const char *path);
+/** Appends gate, passed, failed and errors to $GITHUB_OUTPUT's file. */
+int mlg_github_outputs(const struct mlg_run *run, const char *path);
+/** A random token for ::stop-commands::, so logged data cannot run workflow commands; caller frees. */
+char *mlg_github_stop_token(void);
+
 struct mlg_term_options {
 	unsigned int version; /* MLG_TERM_OPTIONS_VERSION */
 	int color;            /* use ANSI colours */

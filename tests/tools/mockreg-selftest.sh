@@ -185,13 +185,13 @@ check "wrong method: 405" is "$code" 405
 call GET /elsewhere
 check "non-API path: 404" is "$code" 404
 
-post /hooks/flaky '{}'
+call POST /hooks/flaky -H 'webhook-id: abc' -d '{"event":"x"}'
 check "hook fault first: 503" is "$code" 503
 call POST /hooks/flaky -H 'webhook-id: abc' -d '{"event":"x"}'
 check "hook: 200 ok" is "$code/$(cat body)" "200/ok"
 call POST /hooks/flaky -H 'webhook-id: abc' -d '{"event":"x"}'
 call POST /hooks/other -H 'webhook-id: def' -d '{}'
-check "state: webhooks" state '.webhooks == {"abc": 2, "def": 1}'
+check "state: webhooks (attempts, faulted too)" state '.webhooks == {"abc": 3, "def": 1}'
 call GET /hooks/x
 check "hook GET: 405" is "$code" 405
 

@@ -16,7 +16,8 @@
  *   DELETE /api/2.0/mlflow/registered-models/alias
  * Not MLflow, for the tests:
  *   POST   /hooks/<anything>  a webhook receiver: 200 "ok", no auth; counts
- *                             accepted deliveries per webhook-id header
+ *                             deliveries (attempts, faulted ones too) per
+ *                             webhook-id header
  *   GET    /_state            the registry state as JSON (never logged or
  *                             scripted)
  * Every other request is logged as one JSON line (--log) and may be answered
@@ -938,24 +939,11 @@ static void handle_normal(struct MHD_Connection *c, const char *method, const ch
 	} else if (!strncmp(url, "/api/", 5)) {
 		handle_api(c, method, url, r, rp);
 	} else if (!strncmp(url, "/hooks/", 7)) {
-		const char *id = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "webhook-id");
-
 		if (strcmp(method, "POST")) {
 			reply_text(rp, 405, "Method Not Allowed");
 			rp->hname = MHD_HTTP_HEADER_ALLOW;
 			snprintf(rp->hvalue, sizeof rp->hvalue, "POST");
 			return;
-		}
-		if (id) {
-			cJSON *n;
-
-			pthread_mutex_lock(&lock);
-			n = cJSON_GetObjectItemCaseSensitive(webhooks, id);
-			if (n)
-				cJSON_SetNumberValue(n, n->valuedouble + 1);
-			else
-				cJSON_AddNumberToObject(webhooks, id, 1);
-			pthread_mutex_unlock(&lock);
 		}
 		reply_text(rp, 200, "ok");
 	} else {
@@ -1144,6 +1132,24 @@ static enum MHD_Result serve_state(struct MHD_Connection *c, const char *method)
 	return finish(c, method, "/_state", NULL, &rp, 0);
 }
 
+/* Every delivery attempt counts, faulted ones too: a test sees retries
+ * reuse their webhook-id. */
+static void count_delivery(struct MHD_Connection *c)
+{
+	const char *id = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "webhook-id");
+	cJSON *n;
+
+	if (!id)
+		return;
+	pthread_mutex_lock(&lock);
+	n = cJSON_GetObjectItemCaseSensitive(webhooks, id);
+	if (n)
+		cJSON_SetNumberValue(n, n->valuedouble + 1);
+	else
+		cJSON_AddNumberToObject(webhooks, id, 1);
+	pthread_mutex_unlock(&lock);
+}
+
 static enum MHD_Result dispatch(struct MHD_Connection *c, const char *method, const char *url,
 				struct req *r)
 {
@@ -1152,6 +1158,8 @@ static enum MHD_Result dispatch(struct MHD_Connection *c, const char *method, co
 
 	if (!strcmp(url, "/_state"))
 		return serve_state(c, method);
+	if (!strcmp(method, "POST") && !strncmp(url, "/hooks/", 7))
+		count_delivery(c);
 	ru = take_rule(method, url);
 	if (!ru) {
 		handle_normal(c, method, url, r, &rp);
@@ -1235,7 +1243,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 
 		*upload_size = 0;
 		if (r->too_big || r->len + n > MAX_BODY) {
+			/* Rejected with 413 and logged with an empty body. */
 			r->too_big = 1;
+			free(r->body);
+			r->body = NULL;
+			r->len = r->cap = 0;
 			return MHD_YES;
 		}
 		if (r->len + n + 1 > r->cap) {
