@@ -102,7 +102,7 @@ int cmd_merge(int argc, char **argv)
 	FILE *out;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+o:c:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:c:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			output = optarg;

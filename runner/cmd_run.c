@@ -22,6 +22,7 @@ static const char usage_text[] =
 	"      --json FILE     write JSON results, mlgate.results/v1 (- for standard output)\n"
 	"      --summary FILE  write a Markdown summary for job summaries and MR comments\n"
 	"      --metrics FILE  write OpenMetrics text (GitLab metrics report, Prometheus)\n"
+	"      --pushgateway URL  push the metrics to a Prometheus Pushgateway (job mlgate, suite)\n"
 	"      --no-ci-integration  inside GitHub Actions, no annotations, job summary or outputs\n"
 	"  -k PATTERN          run only checks whose name or id matches the glob (repeatable)\n"
 	"      --shard K/N     run only this job's share of the checks (K from 1 to N)\n"
@@ -123,7 +124,7 @@ static int parse_jobs(const char *s, int *out)
 int cmd_run(int argc, char **argv)
 {
 	enum { OPT_JUNIT = 256, OPT_JSON, OPT_TAG, OPT_COLOR, OPT_PROMOTE, OPT_DRY_RUN, OPT_SHARD,
-	       OPT_SUMMARY, OPT_METRICS, OPT_NO_CI };
+	       OPT_SUMMARY, OPT_METRICS, OPT_NO_CI, OPT_PUSHGATEWAY };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "junit", required_argument, NULL, OPT_JUNIT },
@@ -131,6 +132,7 @@ int cmd_run(int argc, char **argv)
 		{ "summary", required_argument, NULL, OPT_SUMMARY },
 		{ "metrics", required_argument, NULL, OPT_METRICS },
 		{ "no-ci-integration", no_argument, NULL, OPT_NO_CI },
+		{ "pushgateway", required_argument, NULL, OPT_PUSHGATEWAY },
 		{ "tag", required_argument, NULL, OPT_TAG },
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -142,6 +144,7 @@ int cmd_run(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *config = "mlgate.json", *junit = NULL, *json = NULL, *summary = NULL, *metrics = NULL;
+	const char *pushgateway = NULL;
 	const char **patterns = mlg_xcalloc((size_t)argc + 1, sizeof(char *));
 	const char **tags = mlg_xcalloc((size_t)argc + 1, sizeof(char *));
 	struct mlg_run_options opts = MLG_RUN_OPTIONS_INIT;
@@ -177,6 +180,9 @@ int cmd_run(int argc, char **argv)
 			break;
 		case OPT_NO_CI:
 			ci_integration = 0;
+			break;
+		case OPT_PUSHGATEWAY:
+			pushgateway = optarg;
 			break;
 		case 'k':
 			patterns[opts.npatterns++] = optarg;
@@ -320,6 +326,10 @@ int cmd_run(int argc, char **argv)
 		cli_error("%s", mlg_error_last());
 		report_error = 1;
 	}
+	/* Monitoring is not the gate: a Pushgateway that is down is reported
+	 * but does not change the verdict. */
+	if (pushgateway && mlg_report_push_metrics(run, pushgateway) < 0)
+		cli_error("warning: metrics not pushed: %s", mlg_error_last());
 	/* A report that could not be written leaves CI without its evidence:
 	 * never let that pass as success. */
 	if (report_error && code == EXIT_GATE_OPEN)

@@ -9,6 +9,7 @@
  * over.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -46,7 +47,7 @@ static int int_of(const cJSON *obj, const char *key, int *out)
 }
 
 /* cJSON_Duplicate, where NULL can only mean out of memory. Caller owns it. */
-static cJSON *dup(const cJSON *v)
+static cJSON *json_dup(const cJSON *v)
 {
 	cJSON *copy = cJSON_Duplicate(v, 1);
 
@@ -128,15 +129,15 @@ static int fill_result(struct mlg_result *r, const cJSON *c, const char *id)
 		r->details = mlg_xstrdup(str_of(c, "details"));
 	if (cJSON_IsObject(v = item(c, "observed"))) {
 		cJSON_Delete(r->observed);
-		r->observed = dup(v);
+		r->observed = json_dup(v);
 	}
 	if (cJSON_IsObject(v = item(c, "expected"))) {
 		cJSON_Delete(r->expected);
-		r->expected = dup(v);
+		r->expected = json_dup(v);
 	}
 	if (cJSON_IsArray(v = item(c, "examples"))) {
 		cJSON_Delete(r->examples);
-		r->examples = dup(v);
+		r->examples = json_dup(v);
 		r->nexamples = (uint64_t)cJSON_GetArraySize(v);
 	}
 	v = item(c, "examples_total");
@@ -384,7 +385,7 @@ static int merge_checks(struct shard *const *s, int count, cJSON *out)
 				skipped = c;
 			}
 		}
-		cJSON_AddItemToArray(out, dup(ran ? ran : skipped));
+		cJSON_AddItemToArray(out, json_dup(ran ? ran : skipped));
 		for (int k = 0; k < count; k++)
 			cur[k] = cur[k]->next;
 	}
@@ -448,7 +449,7 @@ static int merge_inputs(struct shard *const *s, int count, cJSON *out)
 			}
 			continue;
 		}
-		cJSON_AddItemToArray(out, dup(refs[i].input));
+		cJSON_AddItemToArray(out, json_dup(refs[i].input));
 	}
 done:
 	free(refs);
@@ -481,7 +482,7 @@ static cJSON *merge_git(struct shard *const *s, int count)
 		if (!cJSON_IsObject(g))
 			continue;
 		if (!git)
-			git = dup(g);
+			git = json_dup(g);
 		dirty |= cJSON_IsTrue(item(g, "dirty"));
 		if (!branch)
 			branch = str_of(g, "branch");
@@ -585,7 +586,7 @@ static int build(cJSON **out, struct shard *const *s, int count)
 	if (interrupted)
 		cJSON_AddBoolToObject(doc, "interrupted", 1);
 	cJSON_AddNumberToObject(doc, "merged_shards", count);
-	cJSON_AddItemToObject(doc, "suite_file", dup(item(s[0]->doc, "suite_file")));
+	cJSON_AddItemToObject(doc, "suite_file", json_dup(item(s[0]->doc, "suite_file")));
 	if (git)
 		cJSON_AddItemToObject(doc, "git", git);
 	cJSON_AddItemToObject(doc, "inputs", inputs);

@@ -51,6 +51,12 @@ char *mlg_report_metrics(const struct mlg_run *run);
 /** Writes the metrics to `path` ("-": stdout). */
 int mlg_report_write_metrics(const struct mlg_run *run, const char *path);
 
+/**
+ * PUTs the metrics to a Prometheus Pushgateway at `gateway` (its base URL),
+ * grouped as job "mlgate", suite = the suite's name.
+ */
+int mlg_report_push_metrics(const struct mlg_run *run, const char *gateway);
+
 /* GitHub Actions (used when GITHUB_ACTIONS=true). */
 
 /** ::error/::warning lines for the problems, most severe first, at most 10 and a count of the rest; caller frees. */

@@ -98,3 +98,24 @@ test_shards_partition_the_suite_and_keep_datasets_together() {
 	mlg run --shard 4/3 >/dev/null 2>&1
 	[ $? = 2 ]
 }
+
+test_pushgateway_receives_the_metrics() {
+	command -v prometheus-pushgateway >/dev/null || { echo "prometheus-pushgateway missing (scripts/deps.sh)"; return 1; }
+	local port pid ok=0
+	port=$(free_port) || return 1
+	prometheus-pushgateway --web.listen-address="127.0.0.1:$port" --persistence.file="$PWD/pg.data" >pg.log 2>&1 &
+	pid=$!
+	for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/-/ready" >/dev/null 2>&1 && { ok=1; break; }; sleep 0.1; done
+	[ $ok = 1 ] || { cat pg.log; kill $pid; return 1; }
+	ci_suite 99
+	mlg run --pushgateway "http://127.0.0.1:$port" >out.txt 2>&1
+	[ $? = 1 ] || { cat out.txt; kill $pid; return 1; }
+	curl -sf "http://127.0.0.1:$port/metrics" > pushed.txt
+	grep -q '^mlgate_gate_open{instance="",job="mlgate",suite="ci-e2e"} 0$' pushed.txt || { grep mlgate_gate pushed.txt; cat out.txt; kill $pid; return 1; }
+	grep -q '^mlgate_model_metric_metrics_json_test_auc_value{instance="",job="mlgate",suite="ci-e2e"} 0.91$' pushed.txt || { kill $pid; return 1; }
+	kill $pid; wait $pid 2>/dev/null
+	# a Pushgateway that is down is a warning, not a verdict
+	ci_suite
+	mlg run --pushgateway "http://127.0.0.1:$port" >out.txt 2>&1
+	[ $? = 0 ] && grep -q "warning: metrics not pushed" out.txt
+}
