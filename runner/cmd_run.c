@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "changed.h"
 #include "cli.h"
 #include "mlgate/engine.h"
 #include "mlgate/error.h"
@@ -13,7 +14,7 @@
 
 static const char usage_text[] =
 	"usage: mlgate run [-c FILE] [--junit FILE] [--json FILE] [--summary FILE] [--metrics FILE]\n"
-	"                  [-k PATTERN]... [--tag TAG]... [--shard K/N]\n"
+	"                  [-k PATTERN]... [--tag TAG]... [--shard K/N] [--changed-since REV]\n"
 	"                  [-j N] [--promote [--dry-run]] [--quiet] [--color=auto|always|never]\n\n"
 	"Runs the suite's checks and reports. Checks that read the same dataset\n"
 	"share one pass over it; the rest run in parallel on N threads.\n\n"
@@ -26,6 +27,8 @@ static const char usage_text[] =
 	"      --no-ci-integration  inside GitHub Actions, no annotations, job summary or outputs\n"
 	"  -k PATTERN          run only checks whose name or id matches the glob (repeatable)\n"
 	"      --shard K/N     run only this job's share of the checks (K from 1 to N)\n"
+	"      --changed-since REV  run only checks whose inputs or declaration changed since\n"
+	"                      the git revision (a partial run: it cannot promote)\n"
 	"      --tag TAG       run only checks with this tag (repeatable)\n"
 	"  -j, --jobs N        threads (default: online CPUs)\n"
 	"      --promote       when the gate is open, call the registries of gate.promote\n"
@@ -124,7 +127,7 @@ static int parse_jobs(const char *s, int *out)
 int cmd_run(int argc, char **argv)
 {
 	enum { OPT_JUNIT = 256, OPT_JSON, OPT_TAG, OPT_COLOR, OPT_PROMOTE, OPT_DRY_RUN, OPT_SHARD,
-	       OPT_SUMMARY, OPT_METRICS, OPT_NO_CI, OPT_PUSHGATEWAY };
+	       OPT_SUMMARY, OPT_METRICS, OPT_NO_CI, OPT_PUSHGATEWAY, OPT_CHANGED_SINCE };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "junit", required_argument, NULL, OPT_JUNIT },
@@ -133,6 +136,7 @@ int cmd_run(int argc, char **argv)
 		{ "metrics", required_argument, NULL, OPT_METRICS },
 		{ "no-ci-integration", no_argument, NULL, OPT_NO_CI },
 		{ "pushgateway", required_argument, NULL, OPT_PUSHGATEWAY },
+		{ "changed-since", required_argument, NULL, OPT_CHANGED_SINCE },
 		{ "tag", required_argument, NULL, OPT_TAG },
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -144,7 +148,9 @@ int cmd_run(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *config = "mlgate.json", *junit = NULL, *json = NULL, *summary = NULL, *metrics = NULL;
-	const char *pushgateway = NULL;
+	const char *pushgateway = NULL, *changed_since = NULL;
+	int *only = NULL;
+	char *only_reason = NULL;
 	const char **patterns = mlg_xcalloc((size_t)argc + 1, sizeof(char *));
 	const char **tags = mlg_xcalloc((size_t)argc + 1, sizeof(char *));
 	struct mlg_run_options opts = MLG_RUN_OPTIONS_INIT;
@@ -183,6 +189,9 @@ int cmd_run(int argc, char **argv)
 			break;
 		case OPT_PUSHGATEWAY:
 			pushgateway = optarg;
+			break;
+		case OPT_CHANGED_SINCE:
+			changed_since = optarg;
 			break;
 		case 'k':
 			patterns[opts.npatterns++] = optarg;
@@ -255,6 +264,17 @@ int cmd_run(int argc, char **argv)
 	if (!suite)
 		goto done;
 
+	if (changed_since) {
+		only = mlg_xcalloc(suite->nchecks + 1, sizeof(int));
+		if (mlg_changed_since(suite, changed_since, only) < 0) {
+			cli_error("%s", mlg_error_last());
+			code = EXIT_USAGE;
+			goto done;
+		}
+		only_reason = mlg_xasprintf("unchanged since %s", changed_since);
+		opts.only = only;
+		opts.only_reason = only_reason;
+	}
 	memset(&progress.term, 0, sizeof(progress.term));
 	progress.term.version = MLG_TERM_OPTIONS_VERSION;
 	progress.term.quiet = quiet;
@@ -344,6 +364,8 @@ done:
 	free(done);
 	free(results);
 	free(stop_token);
+	free(only);
+	free(only_reason);
 	free(patterns);
 	free(tags);
 	return code;

@@ -275,6 +275,9 @@ int mlg_engine_run(struct mlg_run **out, const struct mlg_suite *suite,
 		if (in_shard && !in_shard[i]) {
 			mlg_result_set(&run->results[i], MLG_STATUS_SKIPPED, "in another shard (this is %d/%d)",
 				       opts->shard_index, opts->shard_count);
+		} else if (opts->only && !opts->only[i]) {
+			mlg_result_set(&run->results[i], MLG_STATUS_SKIPPED, "%s",
+				       opts->only_reason ? opts->only_reason : "not selected");
 		} else if (!matches(&suite->checks[i], opts)) {
 			mlg_result_set(&run->results[i], MLG_STATUS_SKIPPED, "deselected by -k/--tag");
 		} else {

@@ -32,10 +32,12 @@ struct mlg_run_options {
 	void *payload;
 	int shard_index;                     /* --shard K/N: K (1-based); 0: no sharding */
 	int shard_count;                     /* N */
+	const int *only;                     /* per check: 0 skips it (e.g. unchanged); NULL: none */
+	const char *only_reason;             /* the message of checks `only` skips */
 };
 
 #define MLG_RUN_OPTIONS_VERSION 1
-#define MLG_RUN_OPTIONS_INIT { MLG_RUN_OPTIONS_VERSION, 0, NULL, 0, NULL, 0, NULL, NULL, NULL, 0, 0 }
+#define MLG_RUN_OPTIONS_INIT { MLG_RUN_OPTIONS_VERSION, 0, NULL, 0, NULL, 0, NULL, NULL, NULL, 0, 0, NULL, NULL }
 
 /** An input file the run read, for provenance. */
 struct mlg_input {

@@ -119,3 +119,31 @@ test_pushgateway_receives_the_metrics() {
 	mlg run --pushgateway "http://127.0.0.1:$port" >out.txt 2>&1
 	[ $? = 0 ] && grep -q "warning: metrics not pushed" out.txt
 }
+
+test_changed_since_selects_checks_with_changed_inputs() {
+	cp -r "$root/examples/fraud" ex && cd ex || return 1
+	git init -q -b main . && git add . && git -c user.email=t@e -c user.name=t commit -qm base || return 1
+	ran() { jq -r '[.checks[] | select(.status != "skipped") | .id] | join(" ")' r.json; }
+	mlg run --changed-since HEAD --json r.json >out.txt 2>&1 || { cat out.txt; return 1; }
+	[ "$(ran)" = "infra.command:sh train.sh --smoke" ] || { echo "nothing changed, ran: $(ran)"; return 1; }
+	jq -e '.complete == false and .checks[0].message == "unchanged since HEAD"' r.json >/dev/null || return 1
+	printf '{"test": {"auc": 0.95, "f1": 0.7, "log_loss": 0.1}, "slices": [{"auc": 0.9}]}\n' > metrics.json
+	mlg run --changed-since HEAD --json r.json >out.txt 2>&1 || { cat out.txt; return 1; }
+	[ "$(jq '[.checks[] | select(.status != "skipped" and .kind == "model.metric")] | length' r.json)" = 3 ] || { echo "ran: $(ran)"; return 1; }
+	[ "$(jq '[.checks[] | select(.status != "skipped" and .category == "data")] | length' r.json)" = 0 ] || return 1
+	git checkout -q metrics.json
+	echo "501,10.5,DE,2026-10-01T00:00:00Z,web,0" >> data/train.csv
+	mlg run --changed-since HEAD --json r.json >out.txt 2>&1 || { cat out.txt; return 1; }
+	[ "$(jq '[.checks[] | select(.status != "skipped" and .category == "data")] | length' r.json)" = 6 ] || { echo "ran: $(ran)"; return 1; }
+	git checkout -q data/train.csv
+	# a changed declaration selects that check alone
+	sed -i 's/"path": "test.log_loss", "max": 0.3/"path": "test.log_loss", "max": 0.25/' mlgate.json
+	mlg run --changed-since HEAD --json r.json >out.txt 2>&1 || { cat out.txt; return 1; }
+	[ "$(ran)" = "model.metric:metrics.json:test.log_loss infra.command:sh train.sh --smoke" ] || { echo "ran: $(ran)"; return 1; }
+	# partial: it cannot promote
+	MLFLOW_TRACKING_URI=http://127.0.0.1:9 MODEL_VERSION=1 REGISTRY_HOOK_URL=http://127.0.0.1:9/h \
+		mlg promote --results r.json --dry-run >out.txt 2>&1
+	[ $? = 3 ] || { cat out.txt; return 1; }
+	mlg run --changed-since no-such-rev >out.txt 2>&1
+	[ $? = 2 ] && grep -q "cannot resolve 'no-such-rev'" out.txt
+}
