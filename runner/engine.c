@@ -11,6 +11,7 @@
 
 #include "digest.h"
 #include "engine_internal.h"
+#include "run_summary.h"
 #include "shard.h"
 #include "mlgate/error.h"
 #include "util.h"
@@ -200,42 +201,6 @@ static void hash_inputs(struct mlg_engine *engine)
 	qsort(run->inputs, run->ninputs, sizeof(*run->inputs), cmp_input);
 }
 
-static void summarise(struct mlg_run *run)
-{
-	struct mlg_summary *s = &run->summary;
-
-	memset(s, 0, sizeof(*s));
-	for (size_t i = 0; i < run->suite->nchecks; i++) {
-		const struct mlg_result *r = &run->results[i];
-		int warn = run->suite->checks[i].severity_warn;
-
-		s->total++;
-		s->selected += run->selected[i] != 0;
-		switch (r->status) {
-		case MLG_STATUS_PASSED:
-			s->passed++;
-			break;
-		case MLG_STATUS_SKIPPED:
-			s->skipped++;
-			break;
-		case MLG_STATUS_FAILED:
-			if (warn)
-				s->warnings++;
-			else
-				s->failed++;
-			break;
-		case MLG_STATUS_ERROR:
-			if (warn)
-				s->warnings++;
-			else
-				s->errors++;
-			break;
-		}
-	}
-	run->complete = !run->interrupted && s->selected == s->total;
-	run->gate_open = !run->interrupted && !s->failed && !s->errors;
-}
-
 int mlg_engine_run(struct mlg_run **out, const struct mlg_suite *suite,
 		   const struct mlg_run_options *opts)
 {
@@ -323,7 +288,7 @@ int mlg_engine_run(struct mlg_run **out, const struct mlg_suite *suite,
 	hash_inputs(&engine);
 	pthread_mutex_destroy(&engine.lock);
 	run->duration_s = mlg_now() - start;
-	summarise(run);
+	mlg_run__summarise(run);
 	*out = run;
 	return 0;
 }

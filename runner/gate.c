@@ -235,6 +235,10 @@ int mlg_gate_decide(const cJSON *results, const struct mlg_suite *suite, char **
 					missing, missing == 1 ? "" : "s", first_missing);
 		return MLG_GATE_INCOMPLETE;
 	}
+	if (cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(results, "shard"))) {
+		*reason = mlg_xstrdup("these are one shard's results: merge all shards first (mlgate merge)");
+		return MLG_GATE_INCOMPLETE;
+	}
 	if (errored) {
 		*reason = mlg_xasprintf("%zu gating check%s did not pass (first: %s, %s)", errored,
 					errored == 1 ? "" : "s", first_errored, first_error_status);

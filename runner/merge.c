@@ -596,6 +596,16 @@ static int build(cJSON **out, struct shard *const *s, int count)
 	return 0;
 }
 
+/* By shard index, then by position in `all` (the order given). */
+static int cmp_shard(const void *a, const void *b)
+{
+	const struct shard *x = *(const struct shard *const *)a, *y = *(const struct shard *const *)b;
+
+	if (x->index != y->index)
+		return x->index < y->index ? -1 : 1;
+	return x < y ? -1 : x > y;
+}
+
 int mlg_results_merge(cJSON **out, cJSON *const *docs, size_t n, const char *const *names)
 {
 	struct shard *all, **slot = NULL;
@@ -621,20 +631,22 @@ int mlg_results_merge(cJSON **out, cJSON *const *docs, size_t n, const char *con
 			goto done;
 		}
 	}
-	slot = mlg_xcalloc((size_t)count, sizeof(*slot));
-	for (size_t i = 0; i < n; i++) {
-		struct shard **to = &slot[all[i].index - 1];
-
-		if (*to) {
+	/* Sorted by index rather than placed in an array of `count` slots: a
+	 * doctored count must not cost memory. Ties keep the order given. */
+	slot = mlg_xcalloc(n, sizeof(*slot));
+	for (size_t i = 0; i < n; i++)
+		slot[i] = &all[i];
+	qsort(slot, n, sizeof(*slot), cmp_shard);
+	for (size_t i = 1; i < n; i++) {
+		if (slot[i]->index == slot[i - 1]->index) {
 			error = mlg_error_code(MLG_EINVALID, "shard %d of %d given twice: %s and %s",
-					       all[i].index, count, (*to)->name, all[i].name);
+					       slot[i]->index, count, slot[i - 1]->name, slot[i]->name);
 			goto done;
 		}
-		*to = &all[i];
 	}
-	for (int k = 0; k < count; k++) {
-		if (!slot[k]) {
-			error = mlg_error_code(MLG_EINVALID, "missing shard %d of %d: merge the results of "
+	for (size_t k = 0; k < (size_t)count; k++) {
+		if (k >= n || slot[k]->index != (int)k + 1) {
+			error = mlg_error_code(MLG_EINVALID, "missing shard %zu of %d: merge the results of "
 					       "every job of mlgate run --shard K/%d", k + 1, count, count);
 			goto done;
 		}
