@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Helpers for end-to-end tests against tests/tools/mockreg, a mock MLflow
 # Model Registry with a webhook receiver. tests/e2e.sh sources every file
 # here, so this one only defines functions (and no test_*).
@@ -11,6 +12,10 @@
 #   mockreg_state                 GET /_state (JSON)
 #   mockreg_count METHOD PREFIX   logged requests matching (METHOD may be '*')
 #   mockreg_requests METHOD PREFIX  those requests' log lines (JSON, one a line)
+#
+# The server is a child of the calling shell (so stop_mockreg gets its exit
+# status): wait for other background jobs by pid, as a bare `wait` would
+# wait for the server too and hang.
 
 # start_mockreg [ARGS...]: starts "$MOCKREG" in the background with
 # mockreg.port / mockreg.log / mockreg.err in the current folder, plus ARGS

@@ -115,7 +115,7 @@ test_promote_retries_500_then_succeeds_with_one_key() {
 	[ "$(mockreg_requests GET /api/ | jq -r '.headers["idempotency-key"]' | sort -u | wc -l)" = 1 ] || { echo "idempotency key changed between attempts"; return 1; }
 	[ "$(mockreg_count POST /hooks/)" = 2 ] || return 1
 	[ "$(mockreg_requests POST /hooks/ | jq -r '[.headers["webhook-id"], .headers["webhook-signature"], .body] | @json' | sort -u | wc -l)" = 1 ] || { echo "a retried webhook differed"; return 1; }
-	[ "$(alias_of champion)" = 3 ]
+	[ "$(alias_of champion)" = 3 ] || return 1
 	stop_mockreg
 }
 
@@ -131,7 +131,7 @@ test_promote_honours_retry_after() {
 	awk -v a="$t0" -v b="$t1" 'BEGIN { exit !(b - a >= 1.0) }' || { echo "Retry-After: 1 was not waited for"; return 1; }
 	[ "$(mockreg_count POST /api/2.0/mlflow/registered-models/alias)" = 2 ] || return 1
 	[ "$(mockreg_count POST /hooks/)" = 2 ] || return 1
-	[ "$(mockreg_state | jq '[.webhooks[]] | add')" = 2 ]
+	[ "$(mockreg_state | jq '[.webhooks[]] | add')" = 2 ] || return 1
 	stop_mockreg
 }
 
@@ -173,7 +173,7 @@ test_promote_invalid_json_is_not_retried() {
 	run_gate run --promote
 	expect_rc $? 4 || return 1
 	grep -q "not JSON" out.txt || { cat out.txt; return 1; }
-	[ "$(mockreg_count GET /api/)" = 1 ] && [ -z "$(alias_of champion)" ]
+	[ "$(mockreg_count GET /api/)" = 1 ] && [ -z "$(alias_of champion)" ] || return 1
 	stop_mockreg
 }
 
@@ -208,7 +208,7 @@ test_promote_refuses_a_version_not_ready() {
 	run_gate run --promote
 	expect_rc $? 4 || return 1
 	grep -q "fraud version 3 is PENDING_REGISTRATION, not READY" out.txt || { cat out.txt; return 1; }
-	[ -z "$(alias_of champion)" ]
+	[ -z "$(alias_of champion)" ] || return 1
 	stop_mockreg
 }
 
@@ -230,7 +230,7 @@ test_gate_errored_promotes_nothing() {
 	rm metrics.json
 	run_gate run --promote
 	expect_rc $? 3 || return 1
-	[ "$(mockreg_count POST /api/2.0/mlflow/registered-models/alias)" = 0 ] && [ -z "$(alias_of champion)" ]
+	[ "$(mockreg_count POST /api/2.0/mlflow/registered-models/alias)" = 0 ] && [ -z "$(alias_of champion)" ] || return 1
 	stop_mockreg
 }
 
@@ -283,7 +283,7 @@ test_promote_dry_run_sends_nothing_and_masks_secrets() {
 	grep -q '^  webhook-signature: \*\*\*\*' out.txt || return 1
 	grep -q '{"name":"fraud","alias":"champion","version":"3"}' out.txt || return 1
 	jq -e 'has("promotion") | not' r.json >/dev/null || { echo "a dry run was recorded"; return 1; }
-	no_secrets_in out.txt err.txt r.json
+	no_secrets_in out.txt err.txt r.json || return 1
 	stop_mockreg
 }
 
@@ -293,7 +293,7 @@ test_promote_legacy_stage() {
 	run_gate run --promote
 	expect_rc $? 0 || return 1
 	grep -q '"stage" is deprecated in MLflow' out.txt || { cat out.txt; return 1; }
-	[ "$(mockreg_state | jq -r '.models.fraud.versions["3"].current_stage')" = Production ]
+	[ "$(mockreg_state | jq -r '.models.fraud.versions["3"].current_stage')" = Production ] || return 1
 	stop_mockreg
 }
 
@@ -338,4 +338,10 @@ test_example_suite_promotes_to_mlflow() {
 	[ "$(mockreg_count POST /hooks/fraud)" = 1 ] || return 1
 	no_secrets_in out.txt err.txt r.json || return 1
 	stop_mockreg
+}
+
+# The test server itself answers as documented (its own 89 checks).
+test_mockreg_selftest() {
+	"$root/tests/tools/mockreg-selftest.sh" "$MOCKREG" > selftest.log 2>&1 || { tail -20 selftest.log; return 1; }
+	tail -1 selftest.log | grep -q ' 0 failed$'
 }

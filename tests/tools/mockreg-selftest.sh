@@ -11,7 +11,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 MOCKREG=${1:?usage: mockreg-selftest.sh MOCKREG-BINARY}
 MOCKREG=$(cd "$(dirname "$MOCKREG")" && pwd)/$(basename "$MOCKREG")
 export MOCKREG
-# shellcheck source=../e2e/lib-mockreg.sh
+# shellcheck source-path=SCRIPTDIR source=../e2e/lib-mockreg.sh
 . "$here/../e2e/lib-mockreg.sh"
 
 W=$(mktemp -d)

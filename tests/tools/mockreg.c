@@ -81,7 +81,7 @@ struct reply {
 	const char *type;
 	char *body; /* malloc'd */
 	const char *hname;
-	char hvalue[256];
+	char hvalue[2048]; /* redirect URLs can be long */
 };
 
 /* Parameters of one API call: from the query or the JSON body. */
@@ -525,6 +525,8 @@ static cJSON *state_json(void)
 
 static const char *py_type(const cJSON *it)
 {
+	if (cJSON_IsString(it))
+		return "str";
 	if (cJSON_IsBool(it))
 		return "bool";
 	if (cJSON_IsNumber(it))
@@ -535,9 +537,9 @@ static const char *py_type(const cJSON *it)
 }
 
 /*
- * A required string parameter, checked as MLflow's handlers do
- * (_assert_string, _assert_required): absent, null or "" is missing; any
- * other JSON type is an invalid value. On failure, fills rp and returns NULL.
+ * String parameters, checked as MLflow's handlers do (_assert_string): a
+ * JSON value of another type is an invalid value (*bad set, rp filled);
+ * absent or null gives NULL.
  */
 static const char *param_opt(struct call *cl, const char *name, struct reply *rp, int *bad)
 {
@@ -562,6 +564,8 @@ static const char *param_opt(struct call *cl, const char *name, struct reply *rp
 	return it->valuestring;
 }
 
+/* A required one (_assert_required): "" is missing too. NULL once rp is
+ * filled. */
 static const char *param(struct call *cl, const char *name, struct reply *rp)
 {
 	int bad;
@@ -673,33 +677,22 @@ static void ep_version_transition(struct call *cl, struct reply *rp)
 
 	if (!name || !version_param(cl, rp, &vtext, &version) || !(stage_in = param(cl, "stage", rp)))
 		return;
-	if (cl->use_query) {
-		/* A query string has no bools: MLflow reads the text. */
-		const char *a = MHD_lookup_connection_value(cl->conn, MHD_GET_ARGUMENT_KIND,
-							     "archive_existing_versions");
-
-		if (!a || !*a) {
-			reply_missing(rp, "archive_existing_versions");
-			return;
-		}
-		archive = !strcasecmp(a, "true");
-	} else {
-		it = cJSON_GetObjectItemCaseSensitive(cl->json, "archive_existing_versions");
-		if (!it || cJSON_IsNull(it)) {
-			reply_missing(rp, "archive_existing_versions");
-			return;
-		}
-		if (!cJSON_IsBool(it)) {
-			char *shown = cJSON_PrintUnformatted(it);
-
-			reply_error(rp, 400, "INVALID_PARAMETER_VALUE",
-				"Invalid value %s for parameter 'archive_existing_versions' supplied. Hint: Value was of type '%s'. See the API docs for more information about request parameters.",
-				shown ? shown : "?", cJSON_IsString(it) ? "str" : py_type(it));
-			free(shown);
-			return;
-		}
-		archive = cJSON_IsTrue(it);
+	/* A POST: the parameters are always the JSON body. */
+	it = cJSON_GetObjectItemCaseSensitive(cl->json, "archive_existing_versions");
+	if (!it || cJSON_IsNull(it)) {
+		reply_missing(rp, "archive_existing_versions");
+		return;
 	}
+	if (!cJSON_IsBool(it)) {
+		char *shown = cJSON_PrintUnformatted(it);
+
+		reply_error(rp, 400, "INVALID_PARAMETER_VALUE",
+			"Invalid value %s for parameter 'archive_existing_versions' supplied. Hint: Value was of type '%s'. See the API docs for more information about request parameters.",
+			shown ? shown : "?", py_type(it));
+		free(shown);
+		return;
+	}
+	archive = cJSON_IsTrue(it);
 	for (i = 0; i < 4; i++)
 		if (!strcasecmp(stage_in, stages[i]))
 			stage = stages[i];
