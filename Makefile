@@ -84,6 +84,12 @@ $(BUILD)/tests/tools/%: tests/tools/%.c
 deps:
 	@scripts/deps.sh
 
+# The pinned npm clients the CI-template tests use (build/npm); the tests
+# install them too, on first use.
+.PHONY: npm-tools
+npm-tools:
+	@scripts/npm-tools.sh
+
 # Every public header must compile on its own, strictly (libgit2's hdr-check).
 hdr-check:
 	@for h in $(HEADERS); do \
