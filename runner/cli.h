@@ -10,6 +10,7 @@
 #ifndef MLG_CLI_H
 #define MLG_CLI_H
 
+#include <signal.h>
 #include <stdio.h>
 
 #include "mlgate/suite.h"
@@ -51,7 +52,7 @@ struct mlg_suite *cli_load_suite_for_promotion(const char *path, int *code);
 
 /** Runs the gate and registry calls on `results`; returns the exit code. */
 int cli_promote(FILE *out, cJSON *results, const struct mlg_suite *suite, int dry_run,
-		int *changed);
+		volatile sig_atomic_t *cancel, int *changed);
 
 /** Parses --color's value; -1 when invalid. */
 int cli_color_mode(const char *value);

@@ -1,5 +1,6 @@
 /* mlgate promote: the gate decision and registry calls, from saved results. */
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,14 +25,23 @@ static const char usage_text[] =
 	"Exit codes: 0 promoted (or already), 1 a gating check failed, 2 usage,\n"
 	"suite or foreign results, 3 results incomplete, 4 a registry call failed.\n";
 
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
 int cli_promote(FILE *out, cJSON *results, const struct mlg_suite *suite, int dry_run,
-		int *changed)
+		volatile sig_atomic_t *cancel, int *changed)
 {
 	struct mlg_promote_options opts = MLG_PROMOTE_OPTIONS_INIT;
 	int code;
 
 	opts.dry_run = dry_run;
 	opts.out = out;
+	opts.cancel = cancel;
 	code = mlg_promote(results, suite, &opts, changed);
 	if (code == MLG_GATE_FOREIGN)
 		cli_error("cannot promote from these results: %s", mlg_error_last());
@@ -48,6 +58,9 @@ struct mlg_suite *cli_load_suite_for_promotion(const char *path, int *code)
 	diag.file = suite->file;
 	diag.positions = suite->positions;
 	mlg_gate_validate(suite, 1, &diag);
+	if (!cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(
+		    cJSON_GetObjectItemCaseSensitive(suite->root, "gate"), "promote")))
+		mlg_diag_add(&diag, "", "nothing to promote to: the suite has no \"gate\": {\"promote\": [...]} entries");
 	if (diag.count) {
 		cli_print_diag(stderr, &diag);
 		cli_error("the gate of '%s' cannot be used: %zu problem%s", path, diag.count,
@@ -117,7 +130,19 @@ int cmd_promote(int argc, char **argv)
 		cli_error("'%s' is not JSON: expected the output of mlgate run --json", results_path);
 		goto done;
 	}
-	code = cli_promote(stdout, results, suite, dry_run, &changed);
+	{
+		struct sigaction sa, old_int, old_term;
+
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_signal;
+		sigemptyset(&sa.sa_mask);
+		sa.sa_flags = SA_RESETHAND;
+		sigaction(SIGINT, &sa, &old_int);
+		sigaction(SIGTERM, &sa, &old_term);
+		code = cli_promote(stdout, results, suite, dry_run, &interrupted, &changed);
+		sigaction(SIGINT, &old_int, NULL);
+		sigaction(SIGTERM, &old_term, NULL);
+	}
 	if (changed && mlg_report_write_json_doc(results, results_path) < 0) {
 		cli_error("the promotion succeeded but could not be recorded: %s", mlg_error_last());
 		if (code == 0)

@@ -97,6 +97,31 @@ static void github_report(FILE *out, const struct mlg_run *run, const char *stop
 	}
 }
 
+/* Writes each report asked for; returns 1 when one could not be written. */
+static int write_reports(const struct mlg_run *run, const cJSON *doc, const char *json,
+			 const char *junit, const char *summary, const char *metrics)
+{
+	int failed = 0;
+
+	if (json && mlg_report_write_json_doc(doc, json) < 0) {
+		cli_error("%s", mlg_error_last());
+		failed = 1;
+	}
+	if (junit && mlg_report_write_junit(run, junit) < 0) {
+		cli_error("%s", mlg_error_last());
+		failed = 1;
+	}
+	if (summary && mlg_report_write_summary(run, summary) < 0) {
+		cli_error("%s", mlg_error_last());
+		failed = 1;
+	}
+	if (metrics && mlg_report_write_metrics(run, metrics) < 0) {
+		cli_error("%s", mlg_error_last());
+		failed = 1;
+	}
+	return failed;
+}
+
 static int parse_shard(const char *s, int *index, int *count)
 {
 	char *end;
@@ -318,40 +343,45 @@ int cmd_run(int argc, char **argv)
 	}
 	mlg_report_term_summary(out, run, &progress.term);
 	code = mlg_run_exit_code(run);
-	results_doc = mlg_report_json(run);
-	/* An interrupted run promotes nothing and reports no verdict. */
-	if (promote && !run->interrupted) {
-		int changed, promoted = cli_promote(out, results_doc, suite, dry_run, &changed);
-
+	if (!run->summary.selected) {
+		/* A typo in -k must not pass as a green gate. */
+		cli_error("run: no check matched the selection: nothing was tested");
 		if (code == EXIT_GATE_OPEN)
-			code = promoted;
+			code = EXIT_NOT_EVALUATED;
+	}
+	results_doc = mlg_report_json(run);
+	/* The evidence first: reports are written before any promotion, and a
+	 * report that cannot be written stops the promotion. */
+	report_error = write_reports(run, results_doc, json, junit, summary, metrics);
+	if (report_error && code == EXIT_GATE_OPEN)
+		code = EXIT_NOT_EVALUATED;
+	/* An interrupted run promotes nothing and reports no verdict. */
+	if (promote && !run->interrupted && !interrupted) {
+		if (report_error) {
+			cli_error("nothing promoted: the reports could not all be written");
+		} else {
+			int changed = 0, promoted = cli_promote(out, results_doc, suite, dry_run, &interrupted,
+								 &changed);
+
+			if (promoted == EXIT_INTERRUPTED || code == EXIT_GATE_OPEN)
+				code = promoted;
+			/* Record what was promoted next to the evidence. */
+			if (changed && json && mlg_report_write_json_doc(results_doc, json) < 0) {
+				cli_error("the promotion succeeded but could not be recorded: %s",
+					  mlg_error_last());
+				if (code == EXIT_GATE_OPEN)
+					code = EXIT_NOT_EVALUATED;
+			}
+		}
 	}
 	/* After the promotion: its output, registry answers included, stays
 	 * inside the stop-commands region too. */
 	if (github)
 		github_report(out, run, stop_token, &report_error);
-	if (json && mlg_report_write_json_doc(results_doc, json) < 0) {
-		cli_error("%s", mlg_error_last());
-		report_error = 1;
-	}
-	if (junit && mlg_report_write_junit(run, junit) < 0) {
-		cli_error("%s", mlg_error_last());
-		report_error = 1;
-	}
-	if (summary && mlg_report_write_summary(run, summary) < 0) {
-		cli_error("%s", mlg_error_last());
-		report_error = 1;
-	}
-	if (metrics && mlg_report_write_metrics(run, metrics) < 0) {
-		cli_error("%s", mlg_error_last());
-		report_error = 1;
-	}
 	/* Monitoring is not the gate: a Pushgateway that is down is reported
 	 * but does not change the verdict. */
 	if (pushgateway && mlg_report_push_metrics(run, pushgateway) < 0)
 		cli_error("warning: metrics not pushed: %s", mlg_error_last());
-	/* A report that could not be written leaves CI without its evidence:
-	 * never let that pass as success. */
 	if (report_error && code == EXIT_GATE_OPEN)
 		code = EXIT_NOT_EVALUATED;
 restore:

@@ -194,6 +194,16 @@ int mlg_gate_decide(const cJSON *results, const struct mlg_suite *suite, char **
 		return MLG_GATE_FOREIGN;
 	}
 	checks = cJSON_GetObjectItemCaseSensitive(results, "checks");
+	{
+		size_t gating = 0;
+
+		for (size_t i = 0; i < suite->nchecks; i++)
+			gating += !suite->checks[i].severity_warn;
+		if (!gating) {
+			*reason = mlg_xstrdup("the suite has no gating check (severity \"error\"): nothing was tested");
+			return MLG_GATE_INCOMPLETE;
+		}
+	}
 	for (size_t i = 0; i < suite->nchecks; i++) {
 		const struct mlg_check *c = &suite->checks[i];
 		const char *status = NULL;

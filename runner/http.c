@@ -139,16 +139,102 @@ static double random_fraction(void)
 	return (double)r / 4294967296.0;
 }
 
-static void sleep_s(double s)
+/* Sleeps `s` seconds in short slices, returning early once *cancel is set. */
+static void sleep_s(double s, volatile sig_atomic_t *cancel)
 {
-	struct timespec ts;
+	double end = mlg_now() + s;
 
-	if (s <= 0)
-		return;
-	ts.tv_sec = (time_t)s;
-	ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
-	while (nanosleep(&ts, &ts) < 0)
-		;
+	while (!(cancel && *cancel)) {
+		double left = end - mlg_now();
+		struct timespec ts;
+
+		if (left <= 0)
+			return;
+		if (left > 0.05)
+			left = 0.05;
+		ts.tv_sec = 0;
+		ts.tv_nsec = (long)(left * 1e9);
+		nanosleep(&ts, NULL);
+	}
+}
+
+/* libcurl calls this often during a transfer: a non-zero return aborts it. */
+static int on_progress(void *payload, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+{
+	volatile sig_atomic_t *cancel = payload;
+
+	(void)dt;
+	(void)dn;
+	(void)ut;
+	(void)un;
+	return cancel && *cancel;
+}
+
+/* A query parameter name that usually carries a credential. */
+static int secret_name(const char *name, size_t len)
+{
+	static const char *const words[] = { "token", "key", "secret", "pass", "pwd", "auth",
+					     "sig", "credential", "session" };
+	char lower[64];
+
+	if (len >= sizeof(lower))
+		return 1;
+	for (size_t i = 0; i < len; i++)
+		lower[i] = (char)tolower((unsigned char)name[i]);
+	lower[len] = '\0';
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strstr(lower, words[i]))
+			return 1;
+	return 0;
+}
+
+/*
+ * A URL as messages may show it: "user:password@" and the values of query
+ * parameters named like credentials (token, key, secret...) are masked,
+ * since people do put tokens there. Caller frees.
+ */
+static char *shown_url(const char *url)
+{
+	struct mlg_strbuf sb = MLG_STRBUF_INIT;
+	const char *scheme = strstr(url, "://"), *host, *at, *end, *q;
+
+	host = scheme ? scheme + 3 : url;
+	end = host + strcspn(host, "/?#");
+	at = memchr(host, '@', (size_t)(end - host));
+	mlg_strbuf_add(&sb, url, (size_t)(host - url));
+	if (at) {
+		mlg_strbuf_addstr(&sb, "****@");
+		host = at + 1;
+	}
+	q = strchr(host, '?');
+	if (!q) {
+		mlg_strbuf_addstr(&sb, host);
+		return mlg_strbuf_detach(&sb);
+	}
+	mlg_strbuf_add(&sb, host, (size_t)(q - host) + 1);
+	for (const char *p = q + 1; *p;) {
+		size_t n = strcspn(p, "&#");
+		const char *eq = memchr(p, '=', n);
+
+		mlg_strbuf_add(&sb, p, eq ? (size_t)(eq - p) + 1 : n);
+		if (eq) {
+			if (secret_name(p, (size_t)(eq - p)))
+				mlg_strbuf_addstr(&sb, "****");
+			else
+				mlg_strbuf_add(&sb, eq + 1, n - (size_t)(eq - p) - 1);
+		}
+		p += n;
+		if (*p == '&')
+			mlg_strbuf_addch(&sb, *p++);
+		else if (*p == '#')
+			break;
+	}
+	return mlg_strbuf_detach(&sb);
+}
+
+char *mlg_http_shown_url(const char *url)
+{
+	return shown_url(url);
 }
 
 void mlg_http_response_release(struct mlg_http_response *res)
@@ -211,8 +297,13 @@ int mlg_http_send(struct mlg_http_response *out, const struct mlg_http_request *
 		curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
 		curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, req->follow_redirects ? 1L : 0L);
 		curl_easy_setopt(curl, CURLOPT_MAXREDIRS, 5L);
+#if LIBCURL_VERSION_NUM >= 0x075500
 		curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
 		curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "https");
+#else /* Ubuntu 22.04's libcurl 7.81 */
+		curl_easy_setopt(curl, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+		curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS, (long)CURLPROTO_HTTPS);
+#endif
 		curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
 				 (long)((req->connect_timeout_s > 0 ? req->connect_timeout_s : 10) * 1000));
 		curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS,
@@ -222,6 +313,11 @@ int mlg_http_send(struct mlg_http_response *out, const struct mlg_http_request *
 		if (req->ca_file)
 			curl_easy_setopt(curl, CURLOPT_CAINFO, req->ca_file);
 		curl_easy_setopt(curl, CURLOPT_USERAGENT, "mlgate");
+		if (req->cancel) {
+			curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+			curl_easy_setopt(curl, CURLOPT_XFERINFODATA, (void *)req->cancel);
+			curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+		}
 
 		rc = curl_easy_perform(curl);
 		out->attempts = attempt;
@@ -237,9 +333,19 @@ int mlg_http_send(struct mlg_http_response *out, const struct mlg_http_request *
 			error = 0;
 			break;
 		}
+		if (req->cancel && *req->cancel) {
+			char *url = shown_url(req->url);
+
+			mlg_error_code(MLG_EINTR, "%s %s: interrupted", req->method, url);
+			free(url);
+			error = MLG_EINTR;
+			break;
+		}
 		if (rc != CURLE_OK) {
 			char *msg = mask(*errbuf ? errbuf : curl_easy_strerror(rc), req);
-			char *url = mask(req->url, req);
+			char *url0 = shown_url(req->url), *url = mask(url0, req);
+
+			free(url0);
 
 			mlg_error_set("%s %s: %s (attempt %d of %d)", req->method, url, msg, attempt, max);
 			free(msg);
@@ -248,8 +354,9 @@ int mlg_http_send(struct mlg_http_response *out, const struct mlg_http_request *
 			if (!retryable_curl(rc))
 				break;
 		} else {
-			char *url = mask(req->url, req);
+			char *url0 = shown_url(req->url), *url = mask(url0, req);
 
+			free(url0);
 			mlg_error_set("%s %s: HTTP %ld (attempt %d of %d)", req->method, url, status,
 				      attempt, max);
 			free(url);
@@ -271,7 +378,12 @@ int mlg_http_send(struct mlg_http_response *out, const struct mlg_http_request *
 		} else if (delay > cap) {
 			delay = cap;
 		}
-		sleep_s(delay);
+		sleep_s(delay, req->cancel);
+		if (req->cancel && *req->cancel) {
+			error = mlg_error_code(MLG_EINTR, "%s: interrupted before attempt %d", req->method,
+					       attempt + 1);
+			break;
+		}
 	}
 	curl_slist_free_all(headers);
 	curl_easy_cleanup(curl);

@@ -126,6 +126,61 @@ static void record(cJSON *results, const char *verdict, const char *digest, size
 	cJSON_AddItemToArray(calls, call);
 }
 
+/* A path from the suite, resolved against the suite file's folder; caller frees. */
+static char *resolve(const struct mlg_suite *suite, const char *path)
+{
+	if (!path)
+		return NULL;
+	return path[0] == '/' ? mlg_xstrdup(path) : mlg_xasprintf("%s/%s", suite->dir, path);
+}
+
+/* A failure message with the entry's URL shown masked (credentials, query values). */
+static char *shown_message(const char *msg, const cJSON *entry)
+{
+	const char *url = str_of(entry, "url");
+	char *shown, *out;
+
+	if (!url || !*url)
+		return mlg_xstrdup(msg);
+	shown = mlg_http_shown_url(url);
+	out = mlg_str_replace(msg, url, shown);
+	free(shown);
+	return out;
+}
+
+/*
+ * The first environment variable named by an entry that will be called
+ * and that is unset, as a message (caller frees), or NULL. "*_env" keys
+ * name one variable; "headers_env" names one per header.
+ */
+static char *missing_credentials(const cJSON *entries, const char *verdict)
+{
+	const cJSON *entry, *it, *h;
+	size_t index = 0;
+
+	cJSON_ArrayForEach(entry, entries) {
+		if (!wants(entry, verdict)) {
+			index++;
+			continue;
+		}
+		cJSON_ArrayForEach(it, entry) {
+			size_t n = strlen(it->string);
+
+			if (n > 4 && !strcmp(it->string + n - 4, "_env") && cJSON_IsString(it) &&
+			    (!getenv(it->valuestring) || !*getenv(it->valuestring)))
+				return mlg_xasprintf("environment variable '%s' (gate.promote[%zu].%s) is not set",
+						     it->valuestring, index, it->string);
+			if (!strcmp(it->string, "headers_env"))
+				cJSON_ArrayForEach(h, it)
+					if (cJSON_IsString(h) && (!getenv(h->valuestring) || !*getenv(h->valuestring)))
+						return mlg_xasprintf("environment variable '%s' (gate.promote[%zu].headers_env.%s) is not set",
+								     h->valuestring, index, h->string);
+		}
+		index++;
+	}
+	return NULL;
+}
+
 /* The gating checks that did not pass, for a rejection event. */
 static cJSON *failed_checks(const cJSON *results, const struct mlg_suite *suite)
 {
@@ -183,8 +238,25 @@ int mlg_promote(cJSON *results, const struct mlg_suite *suite,
 	facts.reason = reason;
 	code = verdict;
 
+	/* Every credential an entry names must be there before the first call:
+	 * a promotion must not stop half-way for a missing secret. */
+	if (!opts->dry_run) {
+		char *missing = missing_credentials(entries, facts.verdict);
+
+		if (missing) {
+			fprintf(out, "mlgate: nothing was called: %s\n", missing);
+			mlg_error_set("%s", missing);
+			free(missing);
+			cJSON_Delete(failed);
+			free(reason);
+			free(digest);
+			free(job);
+			return verdict == MLG_GATE_OPEN ? MLG_GATE_REGISTRY_FAILED : verdict;
+		}
+	}
 	if (verdict == MLG_GATE_OPEN) {
 		fprintf(out, "mlgate: gate open: promoting (%s)\n", digest);
+		fflush(out); /* CI logs show progress as it happens */
 	} else {
 		fprintf(out, "mlgate: gate closed: %s; nothing will be promoted\n", reason);
 		/* A rejection is reported only for a whole run that judged the
@@ -197,7 +269,7 @@ int mlg_promote(cJSON *results, const struct mlg_suite *suite,
 	cJSON_ArrayForEach(entry, entries) {
 		const struct mlg_promoter *pr = mlg_promoter_find(str_of(entry, "registry"));
 		struct mlg_promote_call call;
-		char *key, *path;
+		char *key, *path, *ca_file;
 		const cJSON *prior;
 		int rc;
 
@@ -218,6 +290,14 @@ int mlg_promote(cJSON *results, const struct mlg_suite *suite,
 			index++;
 			continue;
 		}
+		if (opts->cancel && *opts->cancel) {
+			fprintf(out, "mlgate: interrupted: %s (%s) and those after it were not called\n", path,
+				pr->name);
+			code = MLG_GATE_INTERRUPTED;
+			free(key);
+			free(path);
+			break;
+		}
 		memset(&call, 0, sizeof(call));
 		call.entry = entry;
 		call.path = path;
@@ -231,11 +311,23 @@ int mlg_promote(cJSON *results, const struct mlg_suite *suite,
 		call.http.max_attempts = (int)seconds_of(entry, "attempts", 5);
 		call.http.backoff_s = seconds_of(entry, "backoff", 1);
 		call.http.backoff_max_s = seconds_of(entry, "backoff_max", 60);
-		call.http.ca_file = str_of(entry, "ca_file");
+		call.http.ca_file = ca_file = resolve(suite, str_of(entry, "ca_file"));
+		call.http.cancel = opts->cancel;
 		rc = pr->promote(&call);
+		free(ca_file);
 		called++;
+		if (rc < 0 && opts->cancel && *opts->cancel) {
+			fprintf(out, "mlgate: %s (%s) interrupted; nothing more is promoted\n", path, pr->name);
+			code = MLG_GATE_INTERRUPTED;
+			free(key);
+			free(path);
+			break;
+		}
 		if (rc < 0) {
-			fprintf(out, "mlgate: %s (%s) failed: %s\n", path, pr->name, mlg_error_last());
+			char *msg = shown_message(mlg_error_last(), entry);
+
+			fprintf(out, "mlgate: %s (%s) failed: %s\n", path, pr->name, msg);
+			free(msg);
 			if (verdict == MLG_GATE_OPEN) {
 				fprintf(out, "mlgate: the remaining registries were not called\n");
 				code = MLG_GATE_REGISTRY_FAILED;

@@ -21,9 +21,11 @@ static const struct mlg_param params[] = {
 	{ "alias", MLG_PARAM_STRING, 0, NULL, "alias to point at the version, e.g. champion" },
 	{ "stage", MLG_PARAM_STRING, 0, NULL, "deprecated by MLflow: legacy stage Staging, Production or Archived" },
 	{ "archive_existing_versions", MLG_PARAM_BOOLEAN, 0, "false", "with stage: archive other versions in that stage" },
-	{ "token_env", MLG_PARAM_STRING, 0, "\"MLFLOW_TRACKING_TOKEN\"", "variable holding a bearer token" },
-	{ "username_env", MLG_PARAM_STRING, 0, "\"MLFLOW_TRACKING_USERNAME\"", "variable holding the basic-auth user" },
-	{ "password_env", MLG_PARAM_STRING, 0, "\"MLFLOW_TRACKING_PASSWORD\"", "variable holding the basic-auth password" },
+	/* No defaults here: a variable the entry names must be set, while
+	 * MLflow's own MLFLOW_TRACKING_* variables are used when set. */
+	{ "token_env", MLG_PARAM_STRING, 0, NULL, "variable holding a bearer token (else MLFLOW_TRACKING_TOKEN when set)" },
+	{ "username_env", MLG_PARAM_STRING, 0, NULL, "variable holding the basic-auth user (else MLFLOW_TRACKING_USERNAME when set)" },
+	{ "password_env", MLG_PARAM_STRING, 0, NULL, "variable holding the basic-auth password (else MLFLOW_TRACKING_PASSWORD when set)" },
 	{ "tag_prefix", MLG_PARAM_STRING, 0, "\"mlgate.\"", "prefix of the model-version tags written" },
 	{ NULL, 0, 0, NULL, NULL }
 };

@@ -106,7 +106,7 @@ int mlg_promote__send(const struct mlg_promote_call *call, const char *method, c
 
 	memset(res, 0, sizeof(*res));
 	if (call->dry_run) {
-		char *shown_url = mlg_mask(url, secrets, nsecrets);
+		char *plain = mlg_http_shown_url(url), *shown_url = mlg_mask(plain, secrets, nsecrets);
 		char *shown_body = mlg_mask(body ? body : "", secrets, nsecrets);
 
 		fprintf(call->out, "%s %s\n", method, shown_url);
@@ -121,6 +121,7 @@ int mlg_promote__send(const struct mlg_promote_call *call, const char *method, c
 		if (body)
 			fprintf(call->out, "\n%s\n", shown_body);
 		fprintf(call->out, "\n");
+		free(plain);
 		free(shown_url);
 		free(shown_body);
 		return 1;
@@ -135,7 +136,11 @@ int mlg_promote__send(const struct mlg_promote_call *call, const char *method, c
 	req.secrets = secrets;
 	req.nsecrets = nsecrets;
 	error = mlg_http_send(res, &req);
-	if (res->attempts > 1)
-		fprintf(call->out, "mlgate: %s %s: %d attempts\n", method, url, res->attempts);
+	if (res->attempts > 1) {
+		char *shown = mlg_http_shown_url(url);
+
+		fprintf(call->out, "mlgate: %s %s: %d attempts\n", method, shown, res->attempts);
+		free(shown);
+	}
 	return error;
 }

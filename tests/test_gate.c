@@ -489,9 +489,11 @@ static void test_defaults(void **state)
 	json_is(e, "connect_timeout", "\"10s\"");
 	json_is(e, "backoff", "\"1s\"");
 	json_is(e, "backoff_max", "\"60s\"");
-	json_is(e, "token_env", "\"MLFLOW_TRACKING_TOKEN\"");
-	json_is(e, "username_env", "\"MLFLOW_TRACKING_USERNAME\"");
-	json_is(e, "password_env", "\"MLFLOW_TRACKING_PASSWORD\"");
+	/* no defaults for the credential variables: named ones must be set,
+	 * MLflow's own MLFLOW_TRACKING_* are used when set */
+	assert_null(cJSON_GetObjectItemCaseSensitive(e, "token_env"));
+	assert_null(cJSON_GetObjectItemCaseSensitive(e, "username_env"));
+	assert_null(cJSON_GetObjectItemCaseSensitive(e, "password_env"));
 	json_is(e, "tag_prefix", "\"mlgate.\"");
 	json_is(e, "archive_existing_versions", "false");
 	assert_null(cJSON_GetObjectItemCaseSensitive(e, "ca_file"));

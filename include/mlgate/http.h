@@ -8,6 +8,7 @@
 #ifndef MLGATE_HTTP_H
 #define MLGATE_HTTP_H
 
+#include <signal.h>
 #include <stddef.h>
 
 struct mlg_http_request {
@@ -27,10 +28,11 @@ struct mlg_http_request {
 	double backoff_max_s;         /* cap of a delay, Retry-After included; <= 0: 60 s */
 	const char *const *secrets;   /* values never to appear in messages */
 	size_t nsecrets;
+	volatile sig_atomic_t *cancel; /* non-zero: abort the transfer and stop retrying */
 };
 
 #define MLG_HTTP_REQUEST_VERSION 1
-#define MLG_HTTP_REQUEST_INIT { MLG_HTTP_REQUEST_VERSION, "GET", NULL, NULL, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0 }
+#define MLG_HTTP_REQUEST_INIT { MLG_HTTP_REQUEST_VERSION, "GET", NULL, NULL, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, NULL }
 
 struct mlg_http_response {
 	long status;      /* of the last attempt; 0 when no response came */
@@ -44,8 +46,9 @@ struct mlg_http_response {
  * Sends the request, retrying as described above. Returns 0 when a
  * response that is not retryable came (any status: the caller judges it),
  * or MLG_ERROR when every attempt failed to connect or kept answering a
- * retryable status; *out is filled either way and released with
- * mlg_http_response_release(). The message names the URL, never a secret.
+ * retryable status, or MLG_EINTR when req->cancel was set; *out is filled
+ * either way and released with mlg_http_response_release(). The message
+ * names the URL, never a secret (credentials in the URL are masked too).
  */
 int mlg_http_send(struct mlg_http_response *out, const struct mlg_http_request *req);
 
@@ -53,6 +56,9 @@ int mlg_http_send(struct mlg_http_response *out, const struct mlg_http_request *
 char *mlg_http_header(const struct mlg_http_response *res, const char *name);
 
 void mlg_http_response_release(struct mlg_http_response *res);
+
+/** A URL for messages: credentials and query values masked; caller frees. */
+char *mlg_http_shown_url(const char *url);
 
 /**
  * Seconds to wait as a Retry-After value says: delta-seconds or an

@@ -15,6 +15,7 @@
 #ifndef MLGATE_PROMOTE_H
 #define MLGATE_PROMOTE_H
 
+#include <signal.h>
 #include <stdio.h>
 
 #include <cjson/cJSON.h>
@@ -95,12 +96,16 @@ int mlg_gate_decide(const cJSON *results, const struct mlg_suite *suite, char **
 char *mlg_results_digest(const cJSON *results);
 
 struct mlg_promote_options {
-	unsigned int version;   /* MLG_PROMOTE_OPTIONS_VERSION */
+	unsigned int version;           /* MLG_PROMOTE_OPTIONS_VERSION */
 	int dry_run;
-	FILE *out;              /* progress and dry-run requests */
+	FILE *out;                      /* progress and dry-run requests */
+	volatile sig_atomic_t *cancel;  /* set by a signal handler: stop, promote nothing more */
 };
 #define MLG_PROMOTE_OPTIONS_VERSION 1
-#define MLG_PROMOTE_OPTIONS_INIT { MLG_PROMOTE_OPTIONS_VERSION, 0, NULL }
+#define MLG_PROMOTE_OPTIONS_INIT { MLG_PROMOTE_OPTIONS_VERSION, 0, NULL, NULL }
+
+/** mlg_promote's return when a signal stopped it (DESIGN.md: exit 130). */
+#define MLG_GATE_INTERRUPTED 130
 
 /**
  * The whole gate: decides, and when open calls every gate.promote entry
@@ -108,7 +113,8 @@ struct mlg_promote_options {
  * "rejected": an event, never a promotion). Records each successful call
  * in `results` under "promotion", and skips calls already recorded there
  * with the same key. Returns the exit code: 0 promoted (or nothing to do),
- * 1/2/3 gate closed as mlg_gate_decide says, 4 a registry call failed.
+ * 1/2/3 gate closed as mlg_gate_decide says, 4 a registry call failed,
+ * 130 stopped by a signal (the calls not yet made are not made).
  * *changed is set when `results` gained records to save.
  */
 int mlg_promote(cJSON *results, const struct mlg_suite *suite,

@@ -312,7 +312,9 @@ test_promote_missing_secret_is_named() {
 	gate_suite
 	MLFLOW_TRACKING_TOKEN=$MLFLOW_TOKEN mlg run --promote >out.txt 2>err.txt
 	expect_rc $? 4 || return 1
-	grep -q "environment variable 'HOOK_SECRET' (secret_env) is not set" out.txt || { cat out.txt; return 1; }
+	grep -q "nothing was called: environment variable 'HOOK_SECRET' (gate.promote\[1\].secret_env) is not set" out.txt || { cat out.txt; return 1; }
+	# checked before the first call: MLflow (entry 0) was not touched either
+	[ "$(mockreg_count '*' /)" = 0 ] || { echo "a registry was called"; return 1; }
 	stop_mockreg
 }
 
@@ -344,4 +346,62 @@ test_example_suite_promotes_to_mlflow() {
 test_mockreg_selftest() {
 	"$root/tests/tools/mockreg-selftest.sh" "$MOCKREG" > selftest.log 2>&1 || { tail -20 selftest.log; return 1; }
 	tail -1 selftest.log | grep -q ' 0 failed$'
+}
+
+test_promote_waits_for_the_reports() {
+	start_mockreg --token "$MLFLOW_TOKEN" --model fraud:3:READY || return 1
+	gate_suite
+	run_gate run --promote --json no/such/dir/r.json
+	expect_rc $? 3 || return 1
+	grep -q "nothing promoted: the reports could not all be written" err.txt || { cat err.txt; return 1; }
+	[ "$(mockreg_count '*' /)" = 0 ] || { echo "promoted without its evidence"; return 1; }
+	stop_mockreg
+}
+
+test_promote_stops_on_sigterm() {
+	printf 'GET /api/2.0/mlflow/model-versions/get delay 8\n' > faults
+	start_mockreg --token "$MLFLOW_TOKEN" --model fraud:3:READY --script faults || return 1
+	gate_suite
+	HOOK_SECRET=$HOOK_SECRET_PLAIN MLFLOW_TRACKING_TOKEN=$MLFLOW_TOKEN MLFLOW_TIMEOUT=20s \
+		${MLGATE_WRAP:-} "$MLGATE" run --promote --json r.json >out.txt 2>err.txt &
+	local pid=$! rc
+	for _ in $(seq 200); do grep -q "gate open: promoting" out.txt 2>/dev/null && break; sleep 0.05; done
+	sleep 0.5
+	kill -TERM $pid
+	wait $pid
+	rc=$?
+	[ "$rc" = 130 ] || { echo "exit $rc, expected 130"; cat out.txt err.txt; return 1; }
+	grep -q "interrupted; nothing more is promoted" out.txt || { cat out.txt; return 1; }
+	[ -z "$(alias_of champion)" ] || { echo "promoted after SIGTERM"; return 1; }
+	jq -e 'has("promotion") | not' r.json >/dev/null || return 1
+	stop_mockreg
+}
+
+test_promote_needs_something_to_promote_on() {
+	gate_suite
+	# no gating check at all: nothing was tested
+	sed -i 's/"min": 0.9 }/"min": 0.9, "severity": "warn" }/' mlgate.json
+	MOCKREG_URL=http://127.0.0.1:9 run_gate run --promote --dry-run
+	expect_rc $? 3 || return 1
+	grep -q "no gating check" out.txt || { cat out.txt; return 1; }
+	# no gate.promote entries: --promote is a usage error
+	printf '{"a": 1}\n' > m.json
+	printf '{ "checks": [ { "kind": "model.metric", "file": "m.json", "path": "a", "min": 0 } ] }\n' > mlgate.json
+	run_gate run --promote
+	expect_rc $? 2 || return 1
+	grep -q 'nothing to promote to' err.txt || { cat err.txt; return 1; }
+	# a -k that matches nothing is not a green gate
+	run_gate run -k 'no-such-check*'
+	expect_rc $? 3 || return 1
+	grep -q "no check matched the selection" err.txt
+}
+
+test_promote_masks_credentials_in_urls() {
+	start_mockreg --model fraud:3:READY || return 1
+	gate_suite
+	MOCKREG_URL="http://bob:hunter2@127.0.0.1:$MOCKREG_PORT" HOOK_SECRET=x mlg run --promote --dry-run >out.txt 2>err.txt
+	expect_rc $? 0 || return 1
+	! grep -q hunter2 out.txt err.txt || { echo "a password in a URL was printed"; return 1; }
+	grep -q "http://\*\*\*\*@127.0.0.1:$MOCKREG_PORT/api/2.0/mlflow/model-versions/get?name=fraud&version=3" out.txt || { cat out.txt; return 1; }
+	stop_mockreg
 }
