@@ -26,7 +26,30 @@ static int write_all(int fd, const char *data, size_t len)
 	return 0;
 }
 
+static int write_in_place(const char *path, const void *data, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	int e;
+
+	if (fd < 0)
+		return mlg_error_set("cannot write '%s': %s", path, strerror(errno));
+	if (write_all(fd, data, len) < 0) {
+		e = errno;
+		close(fd);
+		return mlg_error_set("cannot write '%s': %s", path, strerror(e));
+	}
+	close(fd);
+	return 0;
+}
+
+static int write_atomic(const char *path, const void *data, size_t len, int links);
+
 int mlg_write_atomic(const char *path, const void *data, size_t len)
+{
+	return write_atomic(path, data, len, 0);
+}
+
+static int write_atomic(const char *path, const void *data, size_t len, int links)
 {
 	char *tmp;
 	int fd, e;
@@ -36,6 +59,36 @@ int mlg_write_atomic(const char *path, const void *data, size_t len)
 		if (write_all(1, data, len) < 0)
 			return mlg_error_set("cannot write to standard output: %s", strerror(errno));
 		return 0;
+	}
+	{
+		struct stat st;
+
+		/* A device, FIFO or /dev/fd/N (a pipe): written in place, since
+		 * a rename would replace it with a regular file nobody reads. */
+		if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+			return write_in_place(path, data, len);
+		/* A symlink to a report: replace the file it points at, keep the link. */
+		if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+			char target[4096];
+			ssize_t n = readlink(path, target, sizeof(target) - 1);
+			const char *slash = strrchr(path, '/');
+			char *next;
+			int error;
+
+			if (n < 0 || (size_t)n >= sizeof(target) - 1)
+				return mlg_error_set("cannot write '%s': %s", path,
+						     n < 0 ? strerror(errno) : "link target too long");
+			target[n] = '\0';
+			/* A relative target is relative to the link's folder. */
+			if (target[0] == '/' || !slash)
+				next = mlg_xstrdup(target);
+			else
+				next = mlg_xasprintf("%.*s/%s", (int)(slash - path), path, target);
+			error = links >= 16 ? mlg_error_set("cannot write '%s': too many levels of symbolic links", path)
+					    : write_atomic(next, data, len, links + 1);
+			free(next);
+			return error;
+		}
 	}
 	tmp = mlg_xasprintf("%s.tmp.XXXXXX", path);
 	fd = mkstemp(tmp);

@@ -4,11 +4,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "changed.h"
 #include "cli.h"
 #include "mlgate/engine.h"
 #include "mlgate/error.h"
+#include "mlgate/promote.h"
 #include "mlgate/report.h"
 #include "util.h"
 
@@ -95,6 +97,35 @@ static void github_report(FILE *out, const struct mlg_run *run, const char *stop
 		cli_error("%s", mlg_error_last());
 		*report_error = 1;
 	}
+}
+
+/* 1 when `a` and `b` name the same existing file. */
+static int same_file(const char *a, const char *b)
+{
+	struct stat x, y;
+
+	return a && b && stat(a, &x) == 0 && stat(b, &y) == 0 && x.st_dev == y.st_dev &&
+	       x.st_ino == y.st_ino;
+}
+
+/* A report must never overwrite the suite or an input it is about. */
+static int check_outputs(const struct mlg_suite *suite, const char *const *outputs, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (!outputs[i] || !strcmp(outputs[i], "-"))
+			continue;
+		if (same_file(outputs[i], suite->file)) {
+			cli_error("run: refusing to write a report over the suite file '%s'", outputs[i]);
+			return -1;
+		}
+		for (size_t d = 0; d < suite->ndatasets; d++)
+			if (same_file(outputs[i], suite->datasets[d].abs_path)) {
+				cli_error("run: refusing to write a report over dataset '%s' ('%s')",
+					  suite->datasets[d].name, outputs[i]);
+				return -1;
+			}
+	}
+	return 0;
 }
 
 /* Writes each report asked for; returns 1 when one could not be written. */
@@ -289,6 +320,14 @@ int cmd_run(int argc, char **argv)
 	if (!suite)
 		goto done;
 
+	{
+		const char *outputs[] = { junit, json, summary, metrics };
+
+		if (check_outputs(suite, outputs, 4) < 0) {
+			code = EXIT_USAGE;
+			goto done;
+		}
+	}
 	if (changed_since) {
 		only = mlg_xcalloc(suite->nchecks + 1, sizeof(int));
 		if (mlg_changed_since(suite, changed_since, only) < 0) {
@@ -350,6 +389,7 @@ int cmd_run(int argc, char **argv)
 			code = EXIT_NOT_EVALUATED;
 	}
 	results_doc = mlg_report_json(run);
+	mlg_results_add_candidates(results_doc, suite);
 	/* The evidence first: reports are written before any promotion, and a
 	 * report that cannot be written stops the promotion. */
 	report_error = write_reports(run, results_doc, json, junit, summary, metrics);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "digest.h"
 #include "engine_internal.h"
@@ -140,12 +141,20 @@ static size_t plan_tasks(const struct mlg_suite *suite, const int *selected, str
 			continue;
 		t = &tasks[n++];
 		memset(t, 0, sizeof(*t));
-		t->checks = mlg_xcalloc(suite->nchecks, sizeof(*t->checks));
 		if (!c->kind->scan) {
+			t->checks = mlg_xcalloc(1, sizeof(*t->checks));
 			t->checks[t->nchecks++] = c;
 			continue;
 		}
 		t->dataset = c->dataset;
+		{
+			size_t count = 0;
+
+			for (size_t j = i; j < suite->nchecks; j++)
+				count += selected[j] && !done[j] && suite->checks[j].kind->scan &&
+					 suite->checks[j].dataset == c->dataset;
+			t->checks = mlg_xcalloc(count + 1, sizeof(*t->checks));
+		}
 		for (size_t j = i; j < suite->nchecks; j++) {
 			const struct mlg_check *o = &suite->checks[j];
 
@@ -192,8 +201,12 @@ static void hash_inputs(struct mlg_engine *engine)
 	for (size_t i = 0; i < engine->ninput_paths; i++) {
 		struct mlg_input *in = &run->inputs[run->ninputs++];
 
+		struct stat st;
+
 		in->path = mlg_xstrdup(relative_to(engine->input_paths[i], run->suite->dir));
-		if (mlg_sha256_file(engine->input_paths[i], in->sha256, &in->bytes) < 0)
+		/* Only regular files: a FIFO or device would block or never end. */
+		if (stat(engine->input_paths[i], &st) < 0 || !S_ISREG(st.st_mode) ||
+		    mlg_sha256_file(engine->input_paths[i], in->sha256, &in->bytes) < 0)
 			in->sha256[0] = '\0';
 		free(engine->input_paths[i]);
 	}

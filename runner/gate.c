@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "digest.h"
+#include "expand.h"
 #include "jsonc.h"
 #include "mlgate/error.h"
 #include "mlgate/promote.h"
@@ -195,6 +196,31 @@ int mlg_gate_decide(const cJSON *results, const struct mlg_suite *suite, char **
 	}
 	checks = cJSON_GetObjectItemCaseSensitive(results, "checks");
 	{
+		/* The summary and the verdict must agree with the statuses: a
+		 * file edited by hand rarely keeps all three in step. */
+		const cJSON *sum = cJSON_GetObjectItemCaseSensitive(results, "summary");
+		const char *gate = str_of(results, "gate");
+		double nfailed = 0, nerrors = 0;
+
+		cJSON_ArrayForEach(it, checks) {
+			const char *st = str_of(it, "status"), *sev = str_of(it, "severity");
+			int warn = sev && !strcmp(sev, "warn");
+
+			nfailed += st && !strcmp(st, "failed") && !warn;
+			nerrors += st && !strcmp(st, "error") && !warn;
+		}
+		if (!cJSON_IsObject(sum) || !gate ||
+		    !cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(sum, "failed")) ||
+		    cJSON_GetObjectItemCaseSensitive(sum, "failed")->valuedouble != nfailed ||
+		    !cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(sum, "errors")) ||
+		    cJSON_GetObjectItemCaseSensitive(sum, "errors")->valuedouble != nerrors ||
+		    (!strcmp(gate, "open") && (nfailed || nerrors))) {
+			*reason = mlg_xstrdup("the results are inconsistent: their summary or gate does not match "
+					      "the checks' statuses (edited by hand?)");
+			return MLG_GATE_FOREIGN;
+		}
+	}
+	{
 		size_t gating = 0;
 
 		for (size_t i = 0; i < suite->nchecks; i++)
@@ -259,4 +285,80 @@ int mlg_gate_decide(const cJSON *results, const struct mlg_suite *suite, char **
 		return MLG_GATE_INCOMPLETE;
 	}
 	return MLG_GATE_OPEN;
+}
+
+/* The fields that say which candidate an entry promotes. */
+static const char *const identity_keys[] = { "model", "version", "repository", "tag" };
+
+void mlg_results_add_candidates(cJSON *results, const struct mlg_suite *suite)
+{
+	const cJSON *entries = cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(suite->root, "gate"), "promote");
+	const cJSON *entry;
+	cJSON *list;
+	size_t index = 0;
+
+	if (!cJSON_GetArraySize(entries))
+		return;
+	list = cJSON_AddArrayToObject(results, "candidates");
+	cJSON_ArrayForEach(entry, entries) {
+		cJSON *c = cJSON_CreateObject();
+		const cJSON *reg = cJSON_GetObjectItemCaseSensitive(entry, "registry");
+
+		cJSON_AddNumberToObject(c, "entry", (double)index++);
+		cJSON_AddStringToObject(c, "registry", cJSON_IsString(reg) ? reg->valuestring : "");
+		for (size_t k = 0; k < sizeof(identity_keys) / sizeof(identity_keys[0]); k++) {
+			const cJSON *v = cJSON_GetObjectItemCaseSensitive(entry, identity_keys[k]);
+			char *expanded;
+
+			if (!cJSON_IsString(v))
+				continue;
+			/* The gate is not expanded for a plain run: do it here, and
+			 * record what cannot be resolved as such. */
+			if (mlg_expand_vars(v->valuestring, &expanded) < 0) {
+				cJSON_AddNullToObject(c, identity_keys[k]);
+				continue;
+			}
+			cJSON_AddStringToObject(c, identity_keys[k], expanded);
+			free(expanded);
+		}
+		cJSON_AddItemToArray(list, c);
+	}
+}
+
+char *mlg_results_candidate_mismatch(const cJSON *results, const cJSON *entry, size_t index)
+{
+	const cJSON *list = cJSON_GetObjectItemCaseSensitive(results, "candidates"), *c = NULL, *it;
+
+	/* Results that record no candidates at all (not made by `mlgate run`
+	 * of a suite with a gate) cannot be checked this way. */
+	if (!list)
+		return NULL;
+	cJSON_ArrayForEach(it, list) {
+		const cJSON *e = cJSON_GetObjectItemCaseSensitive(it, "entry");
+
+		if (cJSON_IsNumber(e) && (size_t)e->valuedouble == index)
+			c = it;
+	}
+	for (size_t k = 0; k < sizeof(identity_keys) / sizeof(identity_keys[0]); k++) {
+		const char *key = identity_keys[k];
+		const cJSON *now = cJSON_GetObjectItemCaseSensitive(entry, key);
+		const cJSON *then = cJSON_GetObjectItemCaseSensitive(c, key);
+
+		if (!cJSON_IsString(now))
+			continue;
+		if (!c)
+			return mlg_xasprintf("the results do not say which %s was tested for gate.promote[%zu]: "
+					     "run the checks with the gate's variables set",
+					     key, index);
+		/* Unresolved when the checks ran (the variable was unset then):
+		 * nothing to compare with. The README says to set the gate's
+		 * variables in the test job to bind results to the candidate. */
+		if (!cJSON_IsString(then))
+			continue;
+		if (strcmp(then->valuestring, now->valuestring))
+			return mlg_xasprintf("the results tested %s '%s' for gate.promote[%zu], not '%s'", key,
+					     then->valuestring, index, now->valuestring);
+	}
+	return NULL;
 }

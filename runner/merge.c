@@ -563,6 +563,16 @@ static int build(cJSON **out, struct shard *const *s, int count)
 		cJSON_Delete(inputs);
 		return error;
 	}
+	for (int k = 1; k < count; k++) {
+		const cJSON *a = item(s[0]->doc, "candidates"), *b = item(s[k]->doc, "candidates");
+
+		if ((a || b) && !(a && b && cJSON_Compare(a, b, 1))) {
+			cJSON_Delete(checks);
+			cJSON_Delete(inputs);
+			return mlg_error_code(MLG_EINVALID, "%s and %s tested different candidates (gate variables differ)",
+					      s[0]->name, s[k]->name);
+		}
+	}
 	for (int k = 0; k < count; k++) {
 		const cJSON *d = item(s[k]->doc, "duration_s");
 
@@ -592,6 +602,10 @@ static int build(cJSON **out, struct shard *const *s, int count)
 	cJSON_AddItemToObject(doc, "inputs", inputs);
 	cJSON_AddItemToObject(doc, "summary", sum);
 	cJSON_AddItemToObject(doc, "checks", checks);
+	/* What the shards tested (the same in all, checked above), last as
+	 * `mlgate run` writes it. */
+	if (item(s[0]->doc, "candidates"))
+		cJSON_AddItemToObject(doc, "candidates", json_dup(item(s[0]->doc, "candidates")));
 	*out = doc;
 	return 0;
 }

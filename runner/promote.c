@@ -238,6 +238,26 @@ int mlg_promote(cJSON *results, const struct mlg_suite *suite,
 	facts.reason = reason;
 	code = verdict;
 
+	/* The candidate each entry names must be the one that was tested. */
+	{
+		size_t i = 0;
+
+		cJSON_ArrayForEach(entry, entries) {
+			char *why = wants(entry, facts.verdict) ? mlg_results_candidate_mismatch(results, entry, i) : NULL;
+
+			i++;
+			if (!why)
+				continue;
+			fprintf(out, "mlgate: nothing was called: %s\n", why);
+			mlg_error_set("%s", why);
+			free(why);
+			cJSON_Delete(failed);
+			free(reason);
+			free(digest);
+			free(job);
+			return MLG_GATE_FOREIGN;
+		}
+	}
 	/* Every credential an entry names must be there before the first call:
 	 * a promotion must not stop half-way for a missing secret. */
 	if (!opts->dry_run) {

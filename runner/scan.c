@@ -3,6 +3,7 @@
  * dataset sees its rows from a single read of the file.
  */
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 
 #include "engine_internal.h"
@@ -67,6 +68,19 @@ void mlg_engine__scan(struct mlg_engine *engine, const struct mlg_dataset *datas
 	opts.delimiter = dataset->delimiter;
 	opts.quote = dataset->quote;
 	opts.header = dataset->header;
+	{
+		struct stat st;
+
+		/* A FIFO without a writer would block open() past every timeout. */
+		if (stat(dataset->abs_path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+			char *msg = mlg_xasprintf("dataset '%s': '%s' is not a regular file", dataset->name,
+						  dataset->path);
+
+			finish_all_error(dataset, slots, nchecks, msg);
+			free(msg);
+			goto done;
+		}
+	}
 	if (mlg_csv_open(&csv, dataset->abs_path, &opts) < 0) {
 		char *msg = mlg_xasprintf("dataset '%s': %s", dataset->name, mlg_error_last());
 

@@ -593,6 +593,38 @@ static void add_check(cJSON *checks, const char *id, const char *status, const c
 }
 
 /*
+ * Makes "summary" (failed, errors) and "gate" agree with the checks'
+ * statuses, as mlgate run writes them: the gate refuses results where they
+ * disagree (a sign of hand editing).
+ */
+static void make_consistent(cJSON *doc)
+{
+	cJSON *sum = cJSON_GetObjectItemCaseSensitive(doc, "summary"), *it;
+	double failed = 0, errors = 0;
+
+	if (!cJSON_IsObject(doc))
+		return;
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(doc, "checks")) {
+		const cJSON *st = cJSON_GetObjectItemCaseSensitive(it, "status");
+		const cJSON *sev = cJSON_GetObjectItemCaseSensitive(it, "severity");
+		int warn = cJSON_IsString(sev) && !strcmp(sev->valuestring, "warn");
+
+		if (!cJSON_IsString(st) || warn)
+			continue;
+		failed += !strcmp(st->valuestring, "failed");
+		errors += !strcmp(st->valuestring, "error");
+	}
+	if (!sum)
+		sum = cJSON_AddObjectToObject(doc, "summary");
+	cJSON_DeleteItemFromObjectCaseSensitive(sum, "failed");
+	cJSON_DeleteItemFromObjectCaseSensitive(sum, "errors");
+	cJSON_AddNumberToObject(sum, "failed", failed);
+	cJSON_AddNumberToObject(sum, "errors", errors);
+	cJSON_DeleteItemFromObjectCaseSensitive(doc, "gate");
+	cJSON_AddStringToObject(doc, "gate", failed || errors ? "closed" : "open");
+}
+
+/*
  * Results of `psuite` with the three checks' statuses (NULL: the check is
  * absent from the results).
  */
@@ -620,13 +652,17 @@ static cJSON *make_results(const char *sa, const char *sb, const char *sw)
 		add_check(checks, "b", sb, "error", 0.25);
 	if (sw)
 		add_check(checks, "w", sw, "warn", 0.125);
+	make_consistent(doc);
 	return doc;
 }
 
 static void decides(const cJSON *results, int want, const char *part1, const char *part2)
 {
 	char *reason = (char *)"untouched";
-	int got = mlg_gate_decide(results, psuite, &reason);
+	int got;
+
+	make_consistent((cJSON *)results);
+	got = mlg_gate_decide(results, psuite, &reason);
 	char copy[512];
 
 	snprintf(copy, sizeof(copy), "%s", reason ? reason : "(null)");
@@ -925,6 +961,7 @@ static int promote(int dry_run, int *changed)
 	assert_non_null(f);
 	opts.dry_run = dry_run;
 	opts.out = f;
+	make_consistent(live.results);
 	*changed = -1;
 	rc = mlg_promote(live.results, psuite, &opts, changed);
 	assert_int_equal(fclose(f), 0);
@@ -1042,7 +1079,7 @@ static void test_promote_dry_run_open(void **state)
 	no_secret(live.out);
 	/* Nothing recorded, nothing sent. */
 	assert_null(cJSON_GetObjectItemCaseSensitive(live.results, "promotion"));
-	lacks(live.out, "failed");
+	lacks(live.out, ") failed:");
 	lacks(live.out, "recorded");
 
 	/* Another dry run of the same results shows the same keys. */
@@ -1157,7 +1194,7 @@ static void test_promote_already_done(void **state)
 	has(live.out, want);
 	lacks(live.out, "GET ");
 	lacks(live.out, "POST ");
-	lacks(live.out, "failed");
+	lacks(live.out, ") failed:");
 	lacks(live.out, "attempt");
 	lacks(live.out, "recorded");
 	no_secret(live.out);

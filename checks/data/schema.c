@@ -37,6 +37,7 @@ struct state {
 	struct column *cols;
 	size_t n;
 	cJSON *missing, *extra; /* lists for the observed values */
+	cJSON *duplicate;       /* declared columns the header names twice */
 	int order_wrong;
 };
 
@@ -97,6 +98,7 @@ static void free_state(void *p)
 	free(s->cols);
 	cJSON_Delete(s->missing);
 	cJSON_Delete(s->extra);
+	cJSON_Delete(s->duplicate);
 	free(s);
 }
 
@@ -112,6 +114,7 @@ static int begin(void **out, const struct mlg_check *check, const char *const *c
 	s->cols = mlg_xcalloc((size_t)cJSON_GetArraySize(decl) + 1, sizeof(*s->cols));
 	s->missing = cJSON_CreateArray();
 	s->extra = cJSON_CreateArray();
+	s->duplicate = cJSON_CreateArray();
 	cJSON_ArrayForEach(it, decl) {
 		struct column *c = &s->cols[s->n++];
 		const char *why;
@@ -120,6 +123,9 @@ static int begin(void **out, const struct mlg_check *check, const char *const *c
 		parse_column(it, c, &why); /* validated at load time */
 		snprintf(c->why, sizeof(c->why), "not %s", mlg_type_name(c->type));
 		c->index = mlg_column_index(columns, ncolumns, c->name);
+		if (c->index >= 0 &&
+		    mlg_column_index(columns + c->index + 1, ncolumns - (size_t)c->index - 1, c->name) >= 0)
+			cJSON_AddItemToArray(s->duplicate, cJSON_CreateString(c->name));
 		if (c->index < 0)
 			cJSON_AddItemToArray(s->missing, cJSON_CreateString(c->name));
 		else if (c->index < last)
@@ -233,6 +239,17 @@ static void end(void *p, uint64_t nrows, struct mlg_result *r)
 			cJSON_ArrayForEach(it, x)
 				mlg_strbuf_addf(&msg, "%s %s", it == x->child ? "" : ",", it->valuestring);
 		}
+	}
+	if (cJSON_GetArraySize(s->duplicate)) {
+		const cJSON *it;
+
+		/* Only the first would be checked: the header is ambiguous. */
+		mlg_strbuf_addf(&msg, "%sthe header names column%s more than once:", msg.len ? "; " : "",
+				cJSON_GetArraySize(s->duplicate) > 1 ? "s" : "");
+		cJSON_ArrayForEach(it, s->duplicate)
+			mlg_strbuf_addf(&msg, "%s %s", it == s->duplicate->child ? "" : ",", it->valuestring);
+		cJSON_AddItemToObject(r->observed, "duplicate_columns", s->duplicate);
+		s->duplicate = NULL;
 	}
 	if (ordered && s->order_wrong)
 		mlg_strbuf_addf(&msg, "%scolumns are not in the declared order", msg.len ? "; " : "");

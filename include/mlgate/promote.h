@@ -92,6 +92,20 @@ void mlg_gate_validate(struct mlg_suite *suite, int expand, struct mlg_diag *dia
  */
 int mlg_gate_decide(const cJSON *results, const struct mlg_suite *suite, char **reason);
 
+/**
+ * Records in `results` (as "candidates") which candidate each gate.promote
+ * entry names at run time (model and version, or repository and tag, with
+ * ${VAR} expanded; null where a variable is unset), so that a later
+ * `mlgate promote` cannot promote another version than the one tested.
+ */
+void mlg_results_add_candidates(cJSON *results, const struct mlg_suite *suite);
+
+/**
+ * NULL when entry `index` (expanded) names the candidate the results
+ * recorded; else why not (caller frees).
+ */
+char *mlg_results_candidate_mismatch(const cJSON *results, const cJSON *entry, size_t index);
+
 /** "sha256:<hex>" of the results without times, timestamps and promotion records; caller frees. */
 char *mlg_results_digest(const cJSON *results);
 

@@ -220,12 +220,25 @@ test_unwritable_report_fails_closed() {
 	expect_exit 3 mlg run --json no/such/dir/r.json || return 1
 	has err.txt "cannot write 'no/such/dir/r.json'" || return 1
 	if [ -w /dev/full ]; then
+		# a device is written in place (never replaced by a file), and a
+		# full disk is a clear error, not a silent pass
 		mkdir full && ln -s /dev/full full/r.json
-		# a symlink target is replaced by rename, never half-written
-		expect_exit 0 mlg run --json full/r.json || return 1
-		[ -f full/r.json ] && [ ! -L full/r.json ] || { echo "report not replaced atomically"; return 1; }
+		expect_exit 3 mlg run --json full/r.json || return 1
+		has err.txt "No space left on device" || return 1
+		[ -L full/r.json ] || { echo "the symlink was replaced"; return 1; }
 	fi
-	return 0
+	# a symlink to a report: the file it points at is replaced, the link kept
+	mkdir -p real && ln -s real/r.json link.json
+	expect_exit 0 mlg run --json link.json || return 1
+	[ -L link.json ] && jq -e .schema real/r.json >/dev/null || { echo "symlinked report not written through"; return 1; }
+	# a pipe (process substitution) gets the report
+	expect_exit 0 mlg run --json >(cat > piped.json) || return 1
+	sleep 0.2
+	jq -e .schema piped.json >/dev/null || { echo "the report did not reach the pipe"; return 1; }
+	# never over the suite or an input
+	expect_exit 2 mlg run --json mlgate.json || return 1
+	has err.txt "refusing to write a report over the suite file" || return 1
+	jq -e .checks mlgate.json >/dev/null
 }
 
 test_selection_by_pattern_and_tag() {
@@ -303,4 +316,19 @@ test_demo_suite_passes() {
 	cp -r "$root/examples/fraud" ex && cd ex || return 1
 	expect_exit 0 mlg run || return 1
 	has out.txt "gate open"
+}
+
+test_schema_refuses_a_header_naming_a_column_twice() {
+	printf 'a,a,b\n1,x,2\n' > d.csv
+	printf '{ "datasets": { "d": { "path": "d.csv" } }, "checks": [ { "kind": "data.schema", "dataset": "d", "columns": { "a": "int", "b": "int" } } ] }\n' > mlgate.json
+	expect_exit 1 mlg run --json r.json || return 1
+	jq -e '.checks[0].message == "the header names column more than once: a"' r.json >/dev/null || { jq .checks[0].message r.json; return 1; }
+}
+
+test_a_fifo_dataset_is_an_error_not_a_hang() {
+	mkfifo pipe.csv
+	printf '{ "datasets": { "d": { "path": "pipe.csv" } }, "checks": [ { "kind": "data.row_count", "dataset": "d", "min": 1 } ] }\n' > mlgate.json
+	timeout 20 "$MLGATE" run --json r.json >out.txt 2>&1
+	[ $? = 3 ] || { echo "expected exit 3"; cat out.txt; return 1; }
+	jq -e '.checks[0].message == "dataset '"'"'d'"'"': '"'"'pipe.csv'"'"' is not a regular file"' r.json >/dev/null || { jq .checks[0].message r.json; return 1; }
 }

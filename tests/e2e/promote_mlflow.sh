@@ -405,3 +405,34 @@ test_promote_masks_credentials_in_urls() {
 	grep -q "http://\*\*\*\*@127.0.0.1:$MOCKREG_PORT/api/2.0/mlflow/model-versions/get?name=fraud&version=3" out.txt || { cat out.txt; return 1; }
 	stop_mockreg
 }
+
+test_promote_only_the_version_that_was_tested() {
+	start_mockreg --token "$MLFLOW_TOKEN" --model fraud:1:READY --model fraud:2:READY || return 1
+	gate_suite
+	sed -i 's/"version": "3" }/"version": "${MODEL_VERSION:-3}" }/' mlgate.json
+	MODEL_VERSION=1 run_gate run --json r.json
+	expect_rc $? 0 || return 1
+	jq -e '.candidates[0].version == "1" and .candidates[0].model == "fraud"' r.json >/dev/null || { jq .candidates r.json; return 1; }
+	MODEL_VERSION=2 run_gate promote --results r.json
+	expect_rc $? 2 || return 1
+	grep -q "the results tested version '1' for gate.promote\[0\], not '2'" out.txt || { cat out.txt; return 1; }
+	[ "$(mockreg_count '*' /)" = 0 ] || { echo "a registry was called"; return 1; }
+	MODEL_VERSION=1 run_gate promote --results r.json
+	expect_rc $? 0 || return 1
+	[ "$(alias_of champion)" = 1 ] || return 1
+	stop_mockreg
+}
+
+test_promote_refuses_results_edited_by_hand() {
+	start_mockreg --token "$MLFLOW_TOKEN" --model fraud:3:READY || return 1
+	gate_suite 0.5
+	run_gate run --json r.json
+	expect_rc $? 1 || return 1
+	# flip the failed check to passed, leave summary and gate as they were
+	jq '(.checks[] | select(.status == "failed")).status = "passed"' r.json > edited.json
+	run_gate promote --results edited.json
+	expect_rc $? 2 || return 1
+	grep -q "the results are inconsistent" err.txt || { cat out.txt err.txt; return 1; }
+	[ "$(mockreg_count POST /api/2.0/mlflow/registered-models/alias)" = 0 ] || return 1
+	stop_mockreg
+}
