@@ -156,9 +156,13 @@ char *mlg_results_digest(const cJSON *results)
 	cJSON_DeleteItemFromObjectCaseSensitive(copy, "started");
 	cJSON_DeleteItemFromObjectCaseSensitive(copy, "duration_s");
 	cJSON_DeleteItemFromObjectCaseSensitive(copy, "promotion");
+	/* Nor where the suite was run from: `-c sub/mlgate.json` or `cd sub`. */
+	cJSON_DeleteItemFromObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(copy, "suite_file"), "path");
 	checks = cJSON_GetObjectItemCaseSensitive(copy, "checks");
-	cJSON_ArrayForEach(it, checks)
+	cJSON_ArrayForEach(it, checks) {
 		cJSON_DeleteItemFromObjectCaseSensitive(it, "duration_s");
+		cJSON_DeleteItemFromObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(it, "source"), "file");
+	}
 	text = cJSON_PrintUnformatted(copy);
 	cJSON_Delete(copy);
 	if (!text)

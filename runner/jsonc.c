@@ -259,6 +259,11 @@ static int syn_value(struct syntax *p)
 	}
 	if (c < 0)
 		return syn_fail(p, "unexpected end of file: expected a value");
+	if (!strncmp(p->s + p->i, "NaN", p->len - p->i < 3 ? p->len - p->i : 3) ||
+	    !strncmp(p->s + p->i, "Infinity", p->len - p->i < 8 ? p->len - p->i : 8) ||
+	    !strncmp(p->s + p->i, "-Infinity", p->len - p->i < 9 ? p->len - p->i : 9))
+		return syn_fail(p, "NaN and Infinity are not JSON (Python's json.dump writes them "
+				   "unless allow_nan=False): write null or a number");
 	if (c == '\'')
 		return syn_fail(p, "strings must use double quotes");
 	return syn_fail(p, "expected a value: a string, number, object, list, true, false or null");

@@ -34,8 +34,9 @@ static void validate(const struct mlg_check *check, struct mlg_diag *diag)
 	if (cJSON_IsArray(run) && shell)
 		mlg_diag_check(diag, check, "run",
 			       "with \"shell\": true give the command as one string");
-	if (cJSON_IsString(run) && !*run->valuestring)
-		mlg_diag_check(diag, check, "run", "the command is empty");
+	if ((cJSON_IsString(run) && !*run->valuestring) ||
+	    (cJSON_IsArray(run) && cJSON_IsString(run->child) && !*run->child->valuestring))
+		mlg_diag_check(diag, check, "run", "the command is empty: expected a program name first");
 	cJSON_ArrayForEach(it, env)
 		if (!cJSON_IsString(it))
 			mlg_diag_check(diag, check, "env", "value of '%s' must be a string", it->string);

@@ -178,6 +178,25 @@ static void run(const struct mlg_check_ctx *ctx, struct mlg_result *r)
 			       mlg_error_last(), line, col);
 		goto done;
 	}
+	/* A key given twice: JSON readers disagree on which wins (cJSON the
+	 * first, Python the last), so the value is not known. */
+	{
+		cJSON *again = NULL;
+		struct mlg_jsonpos *pos = NULL;
+
+		if (mlg_jsonc_parse(text, len, &again, &pos, &line, &col) == 0 &&
+		    mlg_jsonpos_duplicates(pos)) {
+			const char *dup = mlg_jsonpos_duplicate(pos, 0, &line, &col);
+
+			mlg_result_set(r, MLG_STATUS_ERROR, "'%s' has the key '%s' twice (line %d, column %d): "
+				       "which value counts is not defined", file, dup, line, col);
+			cJSON_Delete(again);
+			mlg_jsonpos_free(pos);
+			goto done;
+		}
+		cJSON_Delete(again);
+		mlg_jsonpos_free(pos);
+	}
 	v = follow(doc, path, &why);
 	if (!v) {
 		mlg_result_set(r, MLG_STATUS_ERROR, "'%s' has no value at '%s': %s", file, path, why);
