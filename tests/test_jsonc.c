@@ -570,7 +570,7 @@ static void test_syntax_errors_near(void **state)
 	/* 'truex' is not a literal */
 	parse_bad_near("[truex]", 1, 2, "expected a value");
 	/* NaN / Infinity are not JSON */
-	parse_bad_near("[NaN]", 1, 2, "expected a value");
+	parse_bad_near("[NaN]", 1, 2, "NaN and Infinity are not JSON");
 	parse_bad_near("[-Infinity]", 1, 3, "invalid number");
 }
 
