@@ -54,6 +54,15 @@ struct mlg_suite *cli_load_suite_for_promotion(const char *path, int *code);
 int cli_promote(FILE *out, cJSON *results, const struct mlg_suite *suite, int dry_run,
 		volatile sig_atomic_t *cancel, int *changed);
 
+struct mlg_run;
+
+/**
+ * Writes each report that has a path (json from `doc`, the others from
+ * `run`), printing every failure; returns 1 when one could not be written.
+ */
+int cli_write_reports(const struct mlg_run *run, const cJSON *doc, const char *json,
+		      const char *junit, const char *summary, const char *metrics);
+
 /** Parses --color's value; -1 when invalid. */
 int cli_color_mode(const char *value);
 

@@ -166,22 +166,7 @@ int cmd_merge(int argc, char **argv)
 			goto done;
 		}
 	}
-	if (mlg_report_write_json_doc(merged, output) < 0) {
-		cli_error("%s", mlg_error_last());
-		report_error = 1;
-	}
-	if (junit && mlg_report_write_junit(run, junit) < 0) {
-		cli_error("%s", mlg_error_last());
-		report_error = 1;
-	}
-	if (summary && mlg_report_write_summary(run, summary) < 0) {
-		cli_error("%s", mlg_error_last());
-		report_error = 1;
-	}
-	if (metrics && mlg_report_write_metrics(run, metrics) < 0) {
-		cli_error("%s", mlg_error_last());
-		report_error = 1;
-	}
+	report_error = cli_write_reports(run, merged, output, junit, summary, metrics);
 	code = report_merged(merged, out);
 	/* Without its reports CI has no evidence: never let that pass. */
 	if (report_error && code == EXIT_GATE_OPEN)

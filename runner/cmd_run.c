@@ -128,31 +128,6 @@ static int check_outputs(const struct mlg_suite *suite, const char *const *outpu
 	return 0;
 }
 
-/* Writes each report asked for; returns 1 when one could not be written. */
-static int write_reports(const struct mlg_run *run, const cJSON *doc, const char *json,
-			 const char *junit, const char *summary, const char *metrics)
-{
-	int failed = 0;
-
-	if (json && mlg_report_write_json_doc(doc, json) < 0) {
-		cli_error("%s", mlg_error_last());
-		failed = 1;
-	}
-	if (junit && mlg_report_write_junit(run, junit) < 0) {
-		cli_error("%s", mlg_error_last());
-		failed = 1;
-	}
-	if (summary && mlg_report_write_summary(run, summary) < 0) {
-		cli_error("%s", mlg_error_last());
-		failed = 1;
-	}
-	if (metrics && mlg_report_write_metrics(run, metrics) < 0) {
-		cli_error("%s", mlg_error_last());
-		failed = 1;
-	}
-	return failed;
-}
-
 static int parse_shard(const char *s, int *index, int *count)
 {
 	char *end;
@@ -392,7 +367,7 @@ int cmd_run(int argc, char **argv)
 	mlg_results_add_candidates(results_doc, suite);
 	/* The evidence first: reports are written before any promotion, and a
 	 * report that cannot be written stops the promotion. */
-	report_error = write_reports(run, results_doc, json, junit, summary, metrics);
+	report_error = cli_write_reports(run, results_doc, json, junit, summary, metrics);
 	if (report_error && code == EXIT_GATE_OPEN)
 		code = EXIT_NOT_EVALUATED;
 	/* An interrupted run promotes nothing and reports no verdict. */

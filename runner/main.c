@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "mlgate/error.h"
+#include "mlgate/report.h"
 
 struct command {
 	const char *name;
@@ -58,6 +59,30 @@ void cli_print_diag(FILE *out, const struct mlg_diag *diag)
 		fprintf(out, "%s:%d:%d: %s%s%s\n", it->file, it->line, it->column, it->path,
 			*it->path ? ": " : "", it->message);
 	}
+}
+
+int cli_write_reports(const struct mlg_run *run, const cJSON *doc, const char *json,
+		      const char *junit, const char *summary, const char *metrics)
+{
+	int failed = 0;
+
+	if (json && mlg_report_write_json_doc(doc, json) < 0) {
+		cli_error("%s", mlg_error_last());
+		failed = 1;
+	}
+	if (junit && mlg_report_write_junit(run, junit) < 0) {
+		cli_error("%s", mlg_error_last());
+		failed = 1;
+	}
+	if (summary && mlg_report_write_summary(run, summary) < 0) {
+		cli_error("%s", mlg_error_last());
+		failed = 1;
+	}
+	if (metrics && mlg_report_write_metrics(run, metrics) < 0) {
+		cli_error("%s", mlg_error_last());
+		failed = 1;
+	}
+	return failed;
 }
 
 struct mlg_suite *cli_load_suite(const char *path, int *code)
