@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonc.h"
 #include "mlgate/check.h"
 #include "mlgate/suite.h"
 #include "mlgate/value.h"
@@ -28,9 +29,7 @@ const cJSON *mlg_check_param(const struct mlg_check *check, const char *name)
 
 const char *mlg_check_string(const struct mlg_check *check, const char *name)
 {
-	const cJSON *v = mlg_check_param(check, name);
-
-	return cJSON_IsString(v) ? v->valuestring : NULL;
+	return mlg_json_string(check->params, name);
 }
 
 int mlg_check_number(const struct mlg_check *check, const char *name, double *out)
@@ -76,14 +75,7 @@ int mlg_check_strings(const struct mlg_check *check, const char *name, const cha
 
 double mlg_check_duration(const struct mlg_check *check, const char *name, double fallback)
 {
-	const cJSON *v = mlg_check_param(check, name);
-	double d;
-
-	if (cJSON_IsNumber(v))
-		return v->valuedouble;
-	if (cJSON_IsString(v) && mlg_parse_duration(v->valuestring, &d) == 0)
-		return d;
-	return fallback;
+	return mlg_json_duration(mlg_check_param(check, name), fallback);
 }
 
 char *mlg_check_path(const struct mlg_check *check, const char *name)

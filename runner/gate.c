@@ -137,13 +137,6 @@ done:
 	mlg_strbuf_release(&path);
 }
 
-static const char *str_of(const cJSON *obj, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
 char *mlg_results_digest(const cJSON *results)
 {
 	cJSON *copy = cJSON_Duplicate(results, 1), *checks, *it;
@@ -175,7 +168,7 @@ char *mlg_results_digest(const cJSON *results)
 int mlg_gate_decide(const cJSON *results, const struct mlg_suite *suite, char **reason)
 {
 	const cJSON *checks, *it, *sf;
-	const char *schema = str_of(results, "schema"), *name = str_of(results, "suite");
+	const char *schema = mlg_json_string(results, "schema"), *name = mlg_json_string(results, "suite");
 	size_t failed = 0, missing = 0, errored = 0;
 	const char *first_failed = NULL, *first_missing = NULL, *first_errored = NULL;
 	const char *first_error_status = NULL;
@@ -191,10 +184,10 @@ int mlg_gate_decide(const cJSON *results, const struct mlg_suite *suite, char **
 		return MLG_GATE_FOREIGN;
 	}
 	sf = cJSON_GetObjectItemCaseSensitive(results, "suite_file");
-	if (!str_of(sf, "sha256") || strcmp(str_of(sf, "sha256"), suite->sha256)) {
+	if (!mlg_json_string(sf, "sha256") || strcmp(mlg_json_string(sf, "sha256"), suite->sha256)) {
 		*reason = mlg_xasprintf("the results were produced by another version of '%s' "
 					"(suite file sha256 %.12s..., this one %.12s...): run the suite again",
-					suite->file, str_of(sf, "sha256") ? str_of(sf, "sha256") : "none",
+					suite->file, mlg_json_string(sf, "sha256") ? mlg_json_string(sf, "sha256") : "none",
 					suite->sha256);
 		return MLG_GATE_FOREIGN;
 	}
@@ -203,11 +196,11 @@ int mlg_gate_decide(const cJSON *results, const struct mlg_suite *suite, char **
 		/* The summary and the verdict must agree with the statuses: a
 		 * file edited by hand rarely keeps all three in step. */
 		const cJSON *sum = cJSON_GetObjectItemCaseSensitive(results, "summary");
-		const char *gate = str_of(results, "gate");
+		const char *gate = mlg_json_string(results, "gate");
 		double nfailed = 0, nerrors = 0;
 
 		cJSON_ArrayForEach(it, checks) {
-			const char *st = str_of(it, "status"), *sev = str_of(it, "severity");
+			const char *st = mlg_json_string(it, "status"), *sev = mlg_json_string(it, "severity");
 			int warn = sev && !strcmp(sev, "warn");
 
 			nfailed += st && !strcmp(st, "failed") && !warn;
@@ -241,10 +234,10 @@ int mlg_gate_decide(const cJSON *results, const struct mlg_suite *suite, char **
 		if (c->severity_warn)
 			continue;
 		cJSON_ArrayForEach(it, checks) {
-			const char *id = str_of(it, "id");
+			const char *id = mlg_json_string(it, "id");
 
 			if (id && !strcmp(id, c->id)) {
-				status = str_of(it, "status");
+				status = mlg_json_string(it, "status");
 				break;
 			}
 		}

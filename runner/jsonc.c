@@ -8,6 +8,7 @@
 
 #include "jsonc.h"
 #include "mlgate/error.h"
+#include "mlgate/value.h"
 
 struct pos_entry {
 	char *path;
@@ -638,4 +639,22 @@ int mlg_json_parse_strict(const char *text, size_t len, cJSON **root, int *line,
 	if (!*root)
 		return mlg_error_code(MLG_EINVALID, "cannot parse this JSON (too large or too deep)");
 	return 0;
+}
+
+const char *mlg_json_string(const cJSON *obj, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+double mlg_json_duration(const cJSON *v, double fallback)
+{
+	double d;
+
+	if (cJSON_IsNumber(v))
+		return v->valuedouble;
+	if (cJSON_IsString(v) && mlg_parse_duration(v->valuestring, &d) == 0)
+		return d;
+	return fallback;
 }

@@ -47,6 +47,15 @@ void mlg_jsonpath_member(struct mlg_strbuf *path, const char *key, size_t keylen
 /** Appends "[i]". */
 void mlg_jsonpath_index(struct mlg_strbuf *path, size_t i);
 
+/** The string value of obj's member `key`, or NULL when absent or not a string. */
+const char *mlg_json_string(const cJSON *obj, const char *key);
+
+/**
+ * A duration value as suites write it (seconds as a number, or "30s",
+ * "5m"...), in seconds; `fallback` when absent or invalid.
+ */
+double mlg_json_duration(const cJSON *v, double fallback);
+
 /** Strict JSON string literal of s (with quotes), appended to sb. */
 void mlg_json_quote(struct mlg_strbuf *sb, const char *s);
 

@@ -17,6 +17,7 @@
 #include "mlgate/error.h"
 #include "mlgate/merge.h"
 #include "run_summary.h"
+#include "jsonc.h"
 #include "util.h"
 
 #define RESULTS_SCHEMA "mlgate.results/v1"
@@ -26,13 +27,6 @@
 static const cJSON *item(const cJSON *obj, const char *key)
 {
 	return cJSON_GetObjectItemCaseSensitive(obj, key);
-}
-
-static const char *str_of(const cJSON *obj, const char *key)
-{
-	const cJSON *v = item(obj, key);
-
-	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
 /* A whole number that fits an int; -1 when absent or not one. */
@@ -88,7 +82,7 @@ static int parse_status(const char *s, enum mlg_status *out)
 
 static int is_results(const cJSON *doc)
 {
-	const char *schema = str_of(doc, "schema");
+	const char *schema = mlg_json_string(doc, "schema");
 
 	return cJSON_IsObject(doc) && schema && !strcmp(schema, RESULTS_SCHEMA);
 }
@@ -102,10 +96,10 @@ static const cJSON *find_check(const cJSON *checks, const cJSON *next, const cha
 	const cJSON *it;
 	const char *got;
 
-	if (next && (got = str_of(next, "id")) && !strcmp(got, id))
+	if (next && (got = mlg_json_string(next, "id")) && !strcmp(got, id))
 		return next;
 	cJSON_ArrayForEach(it, checks)
-		if ((got = str_of(it, "id")) && !strcmp(got, id))
+		if ((got = mlg_json_string(it, "id")) && !strcmp(got, id))
 			return it;
 	return NULL;
 }
@@ -116,7 +110,7 @@ static int fill_result(struct mlg_result *r, const cJSON *c, const char *id)
 	const cJSON *v;
 	enum mlg_status status;
 
-	if (parse_status(str_of(c, "status"), &status) < 0)
+	if (parse_status(mlg_json_string(c, "status"), &status) < 0)
 		return mlg_error_code(MLG_EINVALID, "check '%s' has no valid \"status\" "
 				      "(passed, failed, error or skipped)", id);
 	r->status = status;
@@ -124,9 +118,9 @@ static int fill_result(struct mlg_result *r, const cJSON *c, const char *id)
 	 * itself: only deselected checks (-k, --tag, another shard) are
 	 * skipped, and those never start. */
 	r->started = status != MLG_STATUS_SKIPPED;
-	r->message = mlg_xstrdup(str_of(c, "message") ? str_of(c, "message") : "");
-	if (str_of(c, "details"))
-		r->details = mlg_xstrdup(str_of(c, "details"));
+	r->message = mlg_xstrdup(mlg_json_string(c, "message") ? mlg_json_string(c, "message") : "");
+	if (mlg_json_string(c, "details"))
+		r->details = mlg_xstrdup(mlg_json_string(c, "details"));
 	if (cJSON_IsObject(v = item(c, "observed"))) {
 		cJSON_Delete(r->observed);
 		r->observed = json_dup(v);
@@ -160,7 +154,7 @@ static int fill_inputs(struct mlg_run *run, const cJSON *inputs)
 	run->inputs = mlg_xcalloc((size_t)cJSON_GetArraySize(inputs) + 1, sizeof(*run->inputs));
 	cJSON_ArrayForEach(it, inputs) {
 		struct mlg_input *in = &run->inputs[run->ninputs];
-		const char *path = str_of(it, "path"), *sha = str_of(it, "sha256");
+		const char *path = mlg_json_string(it, "path"), *sha = mlg_json_string(it, "sha256");
 		const cJSON *bytes = item(it, "bytes");
 
 		if (!path)
@@ -178,7 +172,7 @@ static int fill_inputs(struct mlg_run *run, const cJSON *inputs)
 
 static void fill_git(struct mlg_git_info *git, const cJSON *g)
 {
-	const char *commit = str_of(g, "commit"), *branch = str_of(g, "branch");
+	const char *commit = mlg_json_string(g, "commit"), *branch = mlg_json_string(g, "branch");
 
 	if (!cJSON_IsObject(g))
 		return; /* the run was outside a repository */
@@ -193,8 +187,8 @@ static void fill_git(struct mlg_git_info *git, const cJSON *g)
 int mlg_run_from_results(struct mlg_run **out, const struct mlg_suite *suite,
 			 const cJSON *results)
 {
-	const char *name = str_of(results, "suite");
-	const char *sha = str_of(item(results, "suite_file"), "sha256");
+	const char *name = mlg_json_string(results, "suite");
+	const char *sha = mlg_json_string(item(results, "suite_file"), "sha256");
 	const cJSON *checks = item(results, "checks"), *next, *v;
 	struct mlg_run *run;
 	int error;
@@ -241,7 +235,7 @@ int mlg_run_from_results(struct mlg_run **out, const struct mlg_suite *suite,
 	if ((error = fill_inputs(run, item(results, "inputs"))) < 0)
 		goto fail;
 	fill_git(&run->git, item(results, "git"));
-	if (parse_time(str_of(results, "started"), &run->started) < 0) {
+	if (parse_time(mlg_json_string(results, "started"), &run->started) < 0) {
 		error = mlg_error_code(MLG_EINVALID, "\"started\" is not a UTC time "
 				       "like 2024-05-01T12:00:00Z");
 		goto fail;
@@ -293,16 +287,16 @@ static int read_shard(struct shard *s, const cJSON *doc, const char *name)
 	    s->count < 1 || s->index < 1 || s->index > s->count)
 		return mlg_error_code(MLG_EINVALID, "%s: \"shard\" is not {\"index\": K, \"count\": N} "
 				      "with 1 <= K <= N", name);
-	s->suite = str_of(doc, "suite");
-	s->sha256 = str_of(item(doc, "suite_file"), "sha256");
+	s->suite = mlg_json_string(doc, "suite");
+	s->sha256 = mlg_json_string(item(doc, "suite_file"), "sha256");
 	s->checks = item(doc, "checks");
 	if (!s->suite || !s->sha256 || !cJSON_IsArray(s->checks) || !cJSON_IsArray(item(doc, "inputs")))
 		return mlg_error_code(MLG_EINVALID, "%s is not complete mlgate results: it lacks \"suite\", "
 				      "\"suite_file\".\"sha256\", \"inputs\" or \"checks\"", name);
-	if (parse_time(str_of(doc, "started"), &s->started) < 0)
+	if (parse_time(mlg_json_string(doc, "started"), &s->started) < 0)
 		return mlg_error_code(MLG_EINVALID, "%s: \"started\" is not a UTC time "
 				      "like 2024-05-01T12:00:00Z", name);
-	s->commit = str_of(item(doc, "git"), "commit");
+	s->commit = mlg_json_string(item(doc, "git"), "commit");
 	return 0;
 }
 
@@ -324,7 +318,7 @@ static int same_run(const struct shard *a, const struct shard *b)
 
 static int in_another_shard(const cJSON *check)
 {
-	const char *msg = str_of(check, "message");
+	const char *msg = mlg_json_string(check, "message");
 
 	return msg && !strncmp(msg, IN_ANOTHER_SHARD, strlen(IN_ANOTHER_SHARD));
 }
@@ -349,7 +343,7 @@ static int merge_checks(struct shard *const *s, int count, cJSON *out)
 		cur[k] = s[k]->checks->child;
 	}
 	for (int i = 0; i < nchecks; i++) {
-		const char *id = str_of(cur[0], "id");
+		const char *id = mlg_json_string(cur[0], "id");
 		const cJSON *ran = NULL, *skipped = NULL;
 		const char *ran_in = NULL;
 
@@ -359,7 +353,7 @@ static int merge_checks(struct shard *const *s, int count, cJSON *out)
 		}
 		for (int k = 0; k < count; k++) {
 			const cJSON *c = cur[k];
-			const char *cid = str_of(c, "id");
+			const char *cid = mlg_json_string(c, "id");
 			enum mlg_status status;
 
 			if (!cid || strcmp(cid, id)) {
@@ -368,7 +362,7 @@ static int merge_checks(struct shard *const *s, int count, cJSON *out)
 						       s[0]->name, s[k]->name, i + 1, id, cid ? cid : "?");
 				goto done;
 			}
-			if (parse_status(str_of(c, "status"), &status) < 0) {
+			if (parse_status(mlg_json_string(c, "status"), &status) < 0) {
 				error = mlg_error_code(MLG_EINVALID, "%s: check '%s' has no valid \"status\" "
 						       "(passed, failed, error or skipped)", s[k]->name, id);
 				goto done;
@@ -422,7 +416,7 @@ static int merge_inputs(struct shard *const *s, int count, cJSON *out)
 
 	for (int k = 0; k < count; k++) {
 		cJSON_ArrayForEach(it, item(s[k]->doc, "inputs")) {
-			const char *path = str_of(it, "path");
+			const char *path = mlg_json_string(it, "path");
 
 			if (!path) {
 				error = mlg_error_code(MLG_EINVALID, "%s: an entry of \"inputs\" has no \"path\"",
@@ -485,7 +479,7 @@ static cJSON *merge_git(struct shard *const *s, int count)
 			git = json_dup(g);
 		dirty |= cJSON_IsTrue(item(g, "dirty"));
 		if (!branch)
-			branch = str_of(g, "branch");
+			branch = mlg_json_string(g, "branch");
 	}
 	if (!git)
 		return NULL;
@@ -504,11 +498,11 @@ static cJSON *summarise_checks(const cJSON *checks, int interrupted, int *comple
 	cJSON *sum = cJSON_CreateObject();
 
 	cJSON_ArrayForEach(c, checks) {
-		const char *severity = str_of(c, "severity");
+		const char *severity = mlg_json_string(c, "severity");
 		int warn = severity && !strcmp(severity, "warn");
 		enum mlg_status status = MLG_STATUS_ERROR;
 
-		parse_status(str_of(c, "status"), &status); /* checked by merge_checks() */
+		parse_status(mlg_json_string(c, "status"), &status); /* checked by merge_checks() */
 		total++;
 		selected += status != MLG_STATUS_SKIPPED;
 		switch (status) {
@@ -589,7 +583,7 @@ static int build(cJSON **out, struct shard *const *s, int count)
 	doc = cJSON_CreateObject();
 	cJSON_AddStringToObject(doc, "schema", RESULTS_SCHEMA);
 	cJSON_AddStringToObject(doc, "suite", s[0]->suite);
-	cJSON_AddStringToObject(doc, "started", str_of(first->doc, "started"));
+	cJSON_AddStringToObject(doc, "started", mlg_json_string(first->doc, "started"));
 	cJSON_AddNumberToObject(doc, "duration_s", duration);
 	cJSON_AddStringToObject(doc, "gate", gate_open ? "open" : "closed");
 	cJSON_AddBoolToObject(doc, "complete", complete);

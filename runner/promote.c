@@ -7,17 +7,11 @@
 #include <time.h>
 
 #include "digest.h"
+#include "jsonc.h"
 #include "mlgate/error.h"
 #include "mlgate/promote.h"
 #include "mlgate/value.h"
 #include "util.h"
-
-static const char *str_of(const cJSON *obj, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
 
 /* A link to the CI job, from the variables GitHub, GitLab and Jenkins set. */
 static char *ci_job_url(void)
@@ -46,18 +40,6 @@ static int wants(const cJSON *entry, const char *verdict)
 	return 0;
 }
 
-static double seconds_of(const cJSON *entry, const char *key, double fallback)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(entry, key);
-	double d;
-
-	if (cJSON_IsNumber(v))
-		return v->valuedouble;
-	if (cJSON_IsString(v) && mlg_parse_duration(v->valuestring, &d) == 0)
-		return d;
-	return fallback;
-}
-
 /*
  * One key per (suite, model, version, commit, results digest, verdict):
  * the same on every retry and every re-run of the same results, different
@@ -66,8 +48,8 @@ static double seconds_of(const cJSON *entry, const char *key, double fallback)
 static char *idempotency_key(const struct mlg_promotion *f, const cJSON *entry)
 {
 	struct mlg_strbuf sb = MLG_STRBUF_INIT;
-	const char *model = str_of(entry, "model") ? str_of(entry, "model") : str_of(entry, "repository");
-	const char *version = str_of(entry, "version") ? str_of(entry, "version") : str_of(entry, "tag");
+	const char *model = mlg_json_string(entry, "model") ? mlg_json_string(entry, "model") : mlg_json_string(entry, "repository");
+	const char *version = mlg_json_string(entry, "version") ? mlg_json_string(entry, "version") : mlg_json_string(entry, "tag");
 	char hex[65];
 
 	mlg_strbuf_addf(&sb, "%s%c%s%c%s%c%s%c%s%c%s", f->suite, 0, model ? model : "", 0,
@@ -87,7 +69,7 @@ static const cJSON *recorded(const cJSON *results, const char *key, size_t index
 	const cJSON *it;
 
 	cJSON_ArrayForEach(it, calls) {
-		const char *k = str_of(it, "key"), *st = str_of(it, "status");
+		const char *k = mlg_json_string(it, "key"), *st = mlg_json_string(it, "status");
 		const cJSON *entry = cJSON_GetObjectItemCaseSensitive(it, "entry");
 
 		if (k && st && !strcmp(k, key) && !strcmp(st, "done") && cJSON_IsNumber(entry) &&
@@ -137,7 +119,7 @@ static char *resolve(const struct mlg_suite *suite, const char *path)
 /* A failure message with the entry's URL shown masked (credentials, query values). */
 static char *shown_message(const char *msg, const cJSON *entry)
 {
-	const char *url = str_of(entry, "url");
+	const char *url = mlg_json_string(entry, "url");
 	char *shown, *out;
 
 	if (!url || !*url)
@@ -188,15 +170,15 @@ static cJSON *failed_checks(const cJSON *results, const struct mlg_suite *suite)
 	const cJSON *it;
 
 	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(results, "checks")) {
-		const char *st = str_of(it, "status"), *sev = str_of(it, "severity");
+		const char *st = mlg_json_string(it, "status"), *sev = mlg_json_string(it, "severity");
 		cJSON *o;
 
 		if (!st || !strcmp(st, "passed") || (sev && !strcmp(sev, "warn")))
 			continue;
 		o = cJSON_CreateObject();
-		cJSON_AddStringToObject(o, "id", str_of(it, "id") ? str_of(it, "id") : "");
+		cJSON_AddStringToObject(o, "id", mlg_json_string(it, "id") ? mlg_json_string(it, "id") : "");
 		cJSON_AddStringToObject(o, "status", st);
-		cJSON_AddStringToObject(o, "message", str_of(it, "message") ? str_of(it, "message") : "");
+		cJSON_AddStringToObject(o, "message", mlg_json_string(it, "message") ? mlg_json_string(it, "message") : "");
 		cJSON_AddItemToArray(out, o);
 	}
 	(void)suite;
@@ -229,8 +211,8 @@ int mlg_promote(cJSON *results, const struct mlg_suite *suite,
 	memset(&facts, 0, sizeof(facts));
 	facts.verdict = verdict == MLG_GATE_OPEN ? "approved" : "rejected";
 	facts.suite = suite->name;
-	facts.commit = str_of(git, "commit");
-	facts.branch = str_of(git, "branch");
+	facts.commit = mlg_json_string(git, "commit");
+	facts.branch = mlg_json_string(git, "branch");
 	facts.ci_job_url = job;
 	facts.results_digest = digest;
 	facts.summary = cJSON_GetObjectItemCaseSensitive(results, "summary");
@@ -287,7 +269,7 @@ int mlg_promote(cJSON *results, const struct mlg_suite *suite,
 	}
 
 	cJSON_ArrayForEach(entry, entries) {
-		const struct mlg_promoter *pr = mlg_promoter_find(str_of(entry, "registry"));
+		const struct mlg_promoter *pr = mlg_promoter_find(mlg_json_string(entry, "registry"));
 		struct mlg_promote_call call;
 		char *key, *path, *ca_file;
 		const cJSON *prior;
@@ -304,7 +286,7 @@ int mlg_promote(cJSON *results, const struct mlg_suite *suite,
 		prior = recorded(results, key, index);
 		if (prior && !opts->dry_run) {
 			fprintf(out, "mlgate: %s (%s): already done at %s with key %s; nothing to do\n", path,
-				pr->name, str_of(prior, "at") ? str_of(prior, "at") : "?", key);
+				pr->name, mlg_json_string(prior, "at") ? mlg_json_string(prior, "at") : "?", key);
 			free(key);
 			free(path);
 			index++;
@@ -326,12 +308,12 @@ int mlg_promote(cJSON *results, const struct mlg_suite *suite,
 		call.dry_run = opts->dry_run;
 		call.out = out;
 		call.http = (struct mlg_http_request)MLG_HTTP_REQUEST_INIT;
-		call.http.timeout_s = seconds_of(entry, "timeout", 30);
-		call.http.connect_timeout_s = seconds_of(entry, "connect_timeout", 10);
-		call.http.max_attempts = (int)seconds_of(entry, "attempts", 5);
-		call.http.backoff_s = seconds_of(entry, "backoff", 1);
-		call.http.backoff_max_s = seconds_of(entry, "backoff_max", 60);
-		call.http.ca_file = ca_file = resolve(suite, str_of(entry, "ca_file"));
+		call.http.timeout_s = mlg_json_duration(cJSON_GetObjectItemCaseSensitive(entry, "timeout"), 30);
+		call.http.connect_timeout_s = mlg_json_duration(cJSON_GetObjectItemCaseSensitive(entry, "connect_timeout"), 10);
+		call.http.max_attempts = (int)mlg_json_duration(cJSON_GetObjectItemCaseSensitive(entry, "attempts"), 5);
+		call.http.backoff_s = mlg_json_duration(cJSON_GetObjectItemCaseSensitive(entry, "backoff"), 1);
+		call.http.backoff_max_s = mlg_json_duration(cJSON_GetObjectItemCaseSensitive(entry, "backoff_max"), 60);
+		call.http.ca_file = ca_file = resolve(suite, mlg_json_string(entry, "ca_file"));
 		call.http.cancel = opts->cancel;
 		rc = pr->promote(&call);
 		free(ca_file);

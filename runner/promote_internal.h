@@ -3,6 +3,7 @@
 #define MLG_PROMOTE_INTERNAL_H
 
 #include "mlgate/promote.h"
+#include "jsonc.h"
 #include "util.h"
 
 /* A header list being built; values of sensitive ones are masked in dry runs. */
@@ -26,8 +27,6 @@ int mlg_promote__send(const struct mlg_promote_call *call, const char *method, c
 		      const struct mlg_headers *headers, const char *body, int follow_redirects,
 		      const char *const *secrets, size_t nsecrets, struct mlg_http_response *res);
 
-/** The entry's string value, or NULL. */
-const char *mlg_entry_string(const cJSON *entry, const char *key);
 
 /**
  * The value of the environment variable named by the entry's `key` (or

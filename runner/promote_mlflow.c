@@ -32,8 +32,8 @@ static const struct mlg_param params[] = {
 
 static void validate(const cJSON *entry, const char *path, struct mlg_diag *diag)
 {
-	const char *alias = mlg_entry_string(entry, "alias"), *stage = mlg_entry_string(entry, "stage");
-	const char *url = mlg_entry_string(entry, "url");
+	const char *alias = mlg_json_string(entry, "alias"), *stage = mlg_json_string(entry, "stage");
+	const char *url = mlg_json_string(entry, "url");
 
 	if (!alias && !stage)
 		mlg_diag_add(diag, path, "an mlflow entry needs \"alias\" (or the deprecated \"stage\") to promote to");
@@ -126,12 +126,12 @@ done:
 static int set_tag(struct mlflow *m, const char *key, const char *value)
 {
 	cJSON *body = cJSON_CreateObject(), *json = NULL;
-	const char *prefix = mlg_entry_string(m->call->entry, "tag_prefix");
+	const char *prefix = mlg_json_string(m->call->entry, "tag_prefix");
 	char *full = mlg_xasprintf("%s%s", prefix ? prefix : "mlgate.", key);
 	int error;
 
-	cJSON_AddStringToObject(body, "name", mlg_entry_string(m->call->entry, "model"));
-	cJSON_AddStringToObject(body, "version", mlg_entry_string(m->call->entry, "version"));
+	cJSON_AddStringToObject(body, "name", mlg_json_string(m->call->entry, "model"));
+	cJSON_AddStringToObject(body, "version", mlg_json_string(m->call->entry, "version"));
 	cJSON_AddStringToObject(body, "key", full);
 	cJSON_AddStringToObject(body, "value", value);
 	error = api(m, "POST", "model-versions/set-tag", NULL, body, &json);
@@ -144,10 +144,10 @@ static int set_tag(struct mlflow *m, const char *key, const char *value)
 static int promote(const struct mlg_promote_call *call)
 {
 	const struct mlg_promotion *f = call->facts;
-	const char *model = mlg_entry_string(call->entry, "model");
-	const char *version = mlg_entry_string(call->entry, "version");
-	const char *alias = mlg_entry_string(call->entry, "alias");
-	const char *stage = mlg_entry_string(call->entry, "stage");
+	const char *model = mlg_json_string(call->entry, "model");
+	const char *version = mlg_json_string(call->entry, "version");
+	const char *alias = mlg_json_string(call->entry, "alias");
+	const char *stage = mlg_json_string(call->entry, "stage");
 	const char *token, *user, *pass, *var;
 	int approved = !strcmp(f->verdict, "approved"), error = 0;
 	struct mlflow m;
@@ -157,7 +157,7 @@ static int promote(const struct mlg_promote_call *call)
 
 	memset(&m, 0, sizeof(m));
 	m.call = call;
-	m.base = mlg_xstrdup(mlg_entry_string(call->entry, "url"));
+	m.base = mlg_xstrdup(mlg_json_string(call->entry, "url"));
 	n = strlen(m.base);
 	while (n && m.base[n - 1] == '/')
 		m.base[--n] = '\0';

@@ -40,7 +40,7 @@ static int valid_tag(const char *t)
 
 static void validate(const cJSON *entry, const char *path, struct mlg_diag *diag)
 {
-	const char *tag = mlg_entry_string(entry, "tag"), *to = mlg_entry_string(entry, "promote_tag");
+	const char *tag = mlg_json_string(entry, "tag"), *to = mlg_json_string(entry, "promote_tag");
 
 	if (tag && !strstr(tag, "${") && !valid_tag(tag))
 		mlg_diag_add(diag, path, "tag '%s' is not a valid OCI tag ([A-Za-z0-9_][A-Za-z0-9._-]{0,127})", tag);
@@ -52,10 +52,10 @@ static void validate(const cJSON *entry, const char *path, struct mlg_diag *diag
 
 static int promote(const struct mlg_promote_call *call)
 {
-	const char *base = mlg_entry_string(call->entry, "url");
-	const char *repo = mlg_entry_string(call->entry, "repository");
-	const char *tag = mlg_entry_string(call->entry, "tag");
-	const char *to = mlg_entry_string(call->entry, "promote_tag");
+	const char *base = mlg_json_string(call->entry, "url");
+	const char *repo = mlg_json_string(call->entry, "repository");
+	const char *tag = mlg_json_string(call->entry, "tag");
+	const char *to = mlg_json_string(call->entry, "promote_tag");
 	const char *token, *user, *pass, *var, *secrets[2];
 	struct mlg_headers get = { 0 }, put = { 0 };
 	struct mlg_http_response res;

@@ -36,17 +36,10 @@ void mlg_headers_release(struct mlg_headers *h)
 	memset(h, 0, sizeof(*h));
 }
 
-const char *mlg_entry_string(const cJSON *entry, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(entry, key);
-
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
 const char *mlg_entry_env(const cJSON *entry, const char *key, const char *fallback_name,
 			  const char **name)
 {
-	const char *var = mlg_entry_string(entry, key);
+	const char *var = mlg_json_string(entry, key);
 	const char *value;
 
 	*name = var ? var : fallback_name;

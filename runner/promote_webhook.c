@@ -27,7 +27,7 @@ static const struct mlg_param params[] = {
 
 static void validate(const cJSON *entry, const char *path, struct mlg_diag *diag)
 {
-	const char *url = mlg_entry_string(entry, "url");
+	const char *url = mlg_json_string(entry, "url");
 	const cJSON *it;
 
 	if (url && strncmp(url, "http://", 7) && strncmp(url, "https://", 8) && !strstr(url, "${"))
@@ -87,10 +87,10 @@ static char *event_body(const struct mlg_promote_call *call, time_t now)
 	cJSON_AddStringToObject(doc, "timestamp", when);
 	data = cJSON_AddObjectToObject(doc, "data");
 	cJSON_AddStringToObject(data, "suite", f->suite);
-	if (mlg_entry_string(call->entry, "model"))
-		cJSON_AddStringToObject(data, "model", mlg_entry_string(call->entry, "model"));
-	if (mlg_entry_string(call->entry, "version"))
-		cJSON_AddStringToObject(data, "version", mlg_entry_string(call->entry, "version"));
+	if (mlg_json_string(call->entry, "model"))
+		cJSON_AddStringToObject(data, "model", mlg_json_string(call->entry, "model"));
+	if (mlg_json_string(call->entry, "version"))
+		cJSON_AddStringToObject(data, "version", mlg_json_string(call->entry, "version"));
 	cJSON_AddStringToObject(data, "verdict", f->verdict);
 	if (f->reason)
 		cJSON_AddStringToObject(data, "reason", f->reason);
@@ -120,7 +120,7 @@ static char *event_body(const struct mlg_promote_call *call, time_t now)
 
 static int promote(const struct mlg_promote_call *call)
 {
-	const char *url = mlg_entry_string(call->entry, "url"), *var, *secret;
+	const char *url = mlg_json_string(call->entry, "url"), *var, *secret;
 	struct mlg_headers h = { 0 };
 	struct mlg_http_response res;
 	unsigned char *key = NULL, md[EVP_MAX_MD_SIZE];
