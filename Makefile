@@ -5,7 +5,7 @@
 PREFIX ?= /usr/local
 DESTDIR ?=
 CC ?= cc
-PKGS = libgit2 libcjson libcurl libxml-2.0 libcrypto
+PKGS = libgit2 libcjson libcurl libxml-2.0 libcrypto libpcre2-8 zlib libzstd
 V ?= 0
 
 ifeq ($(V),0)

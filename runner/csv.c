@@ -579,3 +579,14 @@ void mlg_csv_free(struct mlg_csv *csv)
 	free(csv->names);
 	free(csv);
 }
+
+void mlg_csv_data_start(const struct mlg_csv *csv, uint64_t *offset, uint64_t *line)
+{
+	if (csv->pending) {
+		*offset = csv->row.offset;
+		*line = csv->row.line;
+	} else {
+		*offset = csv->chunk_offset + csv->pos;
+		*line = csv->line;
+	}
+}

@@ -5,6 +5,7 @@
 #include <fnmatch.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -19,8 +20,9 @@
 
 struct task {
 	const struct mlg_dataset *dataset;     /* scan task: the dataset */
-	const struct mlg_check **checks;       /* scan: its checks; run: one */
-	size_t nchecks;
+	struct mlg_scan_ref *refs;             /* scan: the checks reading it */
+	size_t nrefs;
+	const struct mlg_check *check;         /* run task: the check */
 };
 
 struct pool {
@@ -30,18 +32,163 @@ struct pool {
 	atomic_size_t next;
 };
 
+static struct mlg_input_rec *input_find(struct mlg_engine *engine, const char *path)
+{
+	for (size_t i = 0; i < engine->ninputs; i++)
+		if (!strcmp(engine->inputs[i].path, path))
+			return &engine->inputs[i];
+	MLG_ALLOC_GROW(engine->inputs, engine->ninputs + 1, engine->input_alloc);
+	memset(&engine->inputs[engine->ninputs], 0, sizeof(engine->inputs[0]));
+	engine->inputs[engine->ninputs].path = mlg_xstrdup(path);
+	return &engine->inputs[engine->ninputs++];
+}
+
 void mlg_engine__input(struct mlg_engine *engine, const char *abs_path)
 {
 	pthread_mutex_lock(&engine->lock);
-	for (size_t i = 0; i < engine->ninput_paths; i++) {
-		if (!strcmp(engine->input_paths[i], abs_path)) {
-			pthread_mutex_unlock(&engine->lock);
-			return;
+	input_find(engine, abs_path);
+	pthread_mutex_unlock(&engine->lock);
+}
+
+void mlg_engine__input_digest(struct mlg_engine *engine, const struct mlg_dataset *dataset,
+			      uint64_t bytes, const char *hex)
+{
+	struct mlg_input_rec *in;
+	char *key = dataset->git_ref ? mlg_xasprintf("%s@%s", dataset->abs_path, dataset->git_ref)
+				     : mlg_xstrdup(dataset->abs_path);
+
+	pthread_mutex_lock(&engine->lock);
+	in = input_find(engine, key);
+	if (dataset->git_ref && !in->shown)
+		in->shown = mlg_xasprintf("%s@%s", dataset->path, dataset->git_ref);
+	if (!in->known || (hex && !in->sha256[0])) {
+		in->known = 1;
+		in->bytes = hex ? bytes : 0;
+		snprintf(in->sha256, sizeof(in->sha256), "%s", hex ? hex : "");
+	}
+	pthread_mutex_unlock(&engine->lock);
+	free(key);
+}
+
+size_t mlg_engine__roles(const struct mlg_check *check, const char **params,
+			 const struct mlg_dataset **datasets)
+{
+	size_t n = 0;
+
+	if (check->dataset) {
+		params[n] = "dataset";
+		datasets[n++] = check->dataset;
+	}
+	for (const struct mlg_param *p = check->kind->params; p->name && n < MLG_MAX_ROLES; p++) {
+		const char *name;
+		const struct mlg_dataset *d;
+
+		if (p->type != MLG_PARAM_DATASET || !strcmp(p->name, "dataset"))
+			continue;
+		if (!(name = mlg_check_string(check, p->name)) ||
+		    !(d = mlg_suite_dataset(check->suite, name)))
+			continue;
+		params[n] = p->name;
+		datasets[n++] = d;
+	}
+	return n;
+}
+
+void mlg_engine__role_start(struct mlg_engine *engine, const struct mlg_check *check)
+{
+	struct mlg_pending *p = &engine->pending[check->index];
+
+	pthread_mutex_lock(&engine->lock);
+	if (!p->started++) {
+		p->started_at = mlg_now();
+		engine->run->results[check->index].started = 1;
+	}
+	pthread_mutex_unlock(&engine->lock);
+}
+
+void mlg_engine__role_failed(struct mlg_engine *engine, const struct mlg_check *check)
+{
+	pthread_mutex_lock(&engine->lock);
+	engine->pending[check->index].failed = 1;
+	pthread_mutex_unlock(&engine->lock);
+}
+
+int mlg_engine__role_is_failed(struct mlg_engine *engine, const struct mlg_check *check)
+{
+	int failed;
+
+	pthread_mutex_lock(&engine->lock);
+	failed = engine->pending[check->index].failed;
+	pthread_mutex_unlock(&engine->lock);
+	return failed;
+}
+
+int mlg_engine__role_done(struct mlg_engine *engine, const struct mlg_check *check,
+			  const struct mlg_scan_input *in, const char *const *names, size_t n)
+{
+	struct mlg_pending *p = &engine->pending[check->index];
+	const char *params[MLG_MAX_ROLES];
+	const struct mlg_dataset *datasets[MLG_MAX_ROLES];
+	size_t nroles = mlg_engine__roles(check, params, datasets), slot;
+
+	for (slot = 0; slot < nroles && strcmp(params[slot], in->param); slot++)
+		;
+	if (slot == nroles)
+		slot = 0;
+	pthread_mutex_lock(&engine->lock);
+	p->in[slot] = *in;
+	p->names[slot] = mlg_xcalloc(n + 1, sizeof(char *));
+	for (size_t i = 0; i < n; i++)
+		p->names[slot][i] = mlg_xstrdup(names[i]);
+	p->in[slot].columns = (const char *const *)p->names[slot];
+	p->in[slot].ncolumns = n;
+	pthread_mutex_unlock(&engine->lock);
+	return 0;
+}
+
+static void pending_release(const struct mlg_check *check, struct mlg_pending *p)
+{
+	const struct mlg_scan_ops *ops = check->kind->scan;
+
+	for (size_t i = 0; i < MLG_MAX_ROLES; i++) {
+		if (p->in[i].state)
+			ops->free_state(p->in[i].state);
+		if (p->in[i].plan)
+			ops->free_plan(p->in[i].plan);
+		if (p->names[i]) {
+			for (size_t j = 0; p->names[i][j]; j++)
+				free(p->names[i][j]);
+			free(p->names[i]);
 		}
 	}
-	MLG_ALLOC_GROW(engine->input_paths, engine->ninput_paths + 1, engine->input_alloc);
-	engine->input_paths[engine->ninput_paths++] = mlg_xstrdup(abs_path);
+	memset(p->in, 0, sizeof(p->in));
+	memset(p->names, 0, sizeof(p->names));
+}
+
+void mlg_engine__role_end(struct mlg_engine *engine, const struct mlg_check *check)
+{
+	struct mlg_pending *p = &engine->pending[check->index];
+	struct mlg_result *r = &engine->run->results[check->index];
+	int last, decide;
+
+	pthread_mutex_lock(&engine->lock);
+	last = ++p->ended == p->nroles;
+	decide = last && !p->failed;
 	pthread_mutex_unlock(&engine->lock);
+	if (!last)
+		return;
+	if (decide) {
+		int complete = 1;
+
+		for (size_t i = 0; i < p->nroles; i++)
+			complete &= p->in[i].state != NULL;
+		if (complete)
+			check->kind->scan->end(check, p->in, p->nroles, r);
+		else if (r->status != MLG_STATUS_ERROR)
+			mlg_result_set(r, MLG_STATUS_ERROR, "not every dataset of the check was read");
+	}
+	pending_release(check, p);
+	mlg_engine__finish(engine, check, p->started_at);
 }
 
 void mlg_check_ctx_input(const struct mlg_check_ctx *ctx, const char *abs_path)
@@ -102,9 +249,9 @@ static void *worker(void *arg)
 		if (cancelled(pool->engine))
 			continue; /* left unstarted: marked interrupted afterwards */
 		if (t->dataset)
-			mlg_engine__scan(pool->engine, t->dataset, t->checks, t->nchecks);
+			mlg_engine__scan(pool->engine, t->dataset, t->refs, t->nrefs);
 		else
-			run_one(pool->engine, t->checks[0]);
+			run_one(pool->engine, t->check);
 	}
 	return NULL;
 }
@@ -127,44 +274,69 @@ static int matches(const struct mlg_check *c, const struct mlg_run_options *o)
 }
 
 /* One task per non-scanning check, one per dataset read by scanning
- * checks; tasks ordered by their first check so early checks start first. */
-static size_t plan_tasks(const struct mlg_suite *suite, const int *selected, struct task *tasks)
+ * checks (a check that reads two datasets is in both tasks); tasks ordered
+ * by their first check so early checks start first. */
+static size_t plan_tasks(struct mlg_engine *engine, const struct mlg_suite *suite,
+			 const int *selected, struct task *tasks)
 {
 	size_t n = 0;
-	int *done = mlg_xcalloc(suite->nchecks + 1, sizeof(int));
+	const struct mlg_dataset **seen = mlg_xcalloc(suite->ndatasets + 1, sizeof(*seen));
+	size_t nseen = 0;
 
 	for (size_t i = 0; i < suite->nchecks; i++) {
 		const struct mlg_check *c = &suite->checks[i];
-		struct task *t;
+		const char *params[MLG_MAX_ROLES];
+		const struct mlg_dataset *datasets[MLG_MAX_ROLES];
+		size_t nroles;
 
-		if (!selected[i] || done[i])
+		if (!selected[i])
 			continue;
-		t = &tasks[n++];
-		memset(t, 0, sizeof(*t));
 		if (!c->kind->scan) {
-			t->checks = mlg_xcalloc(1, sizeof(*t->checks));
-			t->checks[t->nchecks++] = c;
+			memset(&tasks[n], 0, sizeof(tasks[n]));
+			tasks[n++].check = c;
 			continue;
 		}
-		t->dataset = c->dataset;
-		{
-			size_t count = 0;
+		nroles = mlg_engine__roles(c, params, datasets);
+		engine->pending[i].nroles = nroles;
+		for (size_t r = 0; r < nroles; r++) {
+			const struct mlg_dataset *d = datasets[r];
+			struct task *t;
+			size_t k;
 
-			for (size_t j = i; j < suite->nchecks; j++)
-				count += selected[j] && !done[j] && suite->checks[j].kind->scan &&
-					 suite->checks[j].dataset == c->dataset;
-			t->checks = mlg_xcalloc(count + 1, sizeof(*t->checks));
-		}
-		for (size_t j = i; j < suite->nchecks; j++) {
-			const struct mlg_check *o = &suite->checks[j];
+			for (k = 0; k < nseen && seen[k] != d; k++)
+				;
+			if (k < nseen)
+				continue;
+			seen[nseen++] = d;
+			t = &tasks[n++];
+			memset(t, 0, sizeof(*t));
+			t->dataset = d;
+			/* every role of every selected check that reads d */
+			for (size_t j = i; j < suite->nchecks; j++) {
+				const struct mlg_check *o = &suite->checks[j];
+				const char *op[MLG_MAX_ROLES];
+				const struct mlg_dataset *od[MLG_MAX_ROLES];
+				size_t on;
 
-			if (selected[j] && !done[j] && o->kind->scan && o->dataset == c->dataset) {
-				t->checks[t->nchecks++] = o;
-				done[j] = 1;
+				if (!selected[j] || !o->kind->scan)
+					continue;
+				on = mlg_engine__roles(o, op, od);
+				for (size_t q = 0; q < on; q++) {
+					if (od[q] != d)
+						continue;
+					t->refs = mlg_xrealloc(t->refs, (t->nrefs + 1) * sizeof(*t->refs));
+					t->refs[t->nrefs].check = o;
+					t->refs[t->nrefs++].param = op[q];
+				}
 			}
 		}
+		if (!nroles) {
+			/* a scanning kind without a dataset cannot happen after validation */
+			memset(&tasks[n], 0, sizeof(tasks[n]));
+			tasks[n++].check = c;
+		}
 	}
-	free(done);
+	free(seen);
 	return n;
 }
 
@@ -191,26 +363,30 @@ static int cmp_input(const void *a, const void *b)
 	return strcmp(x->path, y->path);
 }
 
-/* Digests every input once, after the checks: sorted, so reports are
- * identical whatever order the threads read them in. */
+/* Digests every input not digested while it was read, after the checks:
+ * sorted, so reports are identical whatever order the threads read them in. */
 static void hash_inputs(struct mlg_engine *engine)
 {
 	struct mlg_run *run = engine->run;
 
-	run->inputs = mlg_xcalloc(engine->ninput_paths + 1, sizeof(*run->inputs));
-	for (size_t i = 0; i < engine->ninput_paths; i++) {
+	run->inputs = mlg_xcalloc(engine->ninputs + 1, sizeof(*run->inputs));
+	for (size_t i = 0; i < engine->ninputs; i++) {
+		struct mlg_input_rec *rec = &engine->inputs[i];
 		struct mlg_input *in = &run->inputs[run->ninputs++];
-
 		struct stat st;
 
-		in->path = mlg_xstrdup(relative_to(engine->input_paths[i], run->suite->dir));
-		/* Only regular files: a FIFO or device would block or never end. */
-		if (stat(engine->input_paths[i], &st) < 0 || !S_ISREG(st.st_mode) ||
-		    mlg_sha256_file(engine->input_paths[i], in->sha256, &in->bytes) < 0)
+		in->path = rec->shown ? rec->shown : mlg_xstrdup(relative_to(rec->path, run->suite->dir));
+		if (rec->known) {
+			in->bytes = rec->bytes;
+			memcpy(in->sha256, rec->sha256, sizeof(in->sha256));
+		} else if (stat(rec->path, &st) < 0 || !S_ISREG(st.st_mode) ||
+			   mlg_sha256_file(rec->path, in->sha256, &in->bytes) < 0) {
+			/* Only regular files: a FIFO or device would block or never end. */
 			in->sha256[0] = '\0';
-		free(engine->input_paths[i]);
+		}
+		free(rec->path);
 	}
-	free(engine->input_paths);
+	free(engine->inputs);
 	qsort(run->inputs, run->ninputs, sizeof(*run->inputs), cmp_input);
 }
 
@@ -241,6 +417,8 @@ int mlg_engine_run(struct mlg_run **out, const struct mlg_suite *suite,
 	engine.run = run;
 	engine.opts = opts;
 	pthread_mutex_init(&engine.lock, NULL);
+	engine.pending = mlg_xcalloc(suite->nchecks + 1, sizeof(*engine.pending));
+	mlg_mem_init(&engine.mem, suite->max_memory);
 
 	if (opts->shard_count > 0) {
 		in_shard = mlg_xcalloc(suite->nchecks + 1, sizeof(int));
@@ -268,8 +446,8 @@ int mlg_engine_run(struct mlg_run **out, const struct mlg_suite *suite,
 
 	memset(&pool, 0, sizeof(pool));
 	pool.engine = &engine;
-	pool.tasks = mlg_xcalloc(suite->nchecks + 1, sizeof(*pool.tasks));
-	pool.ntasks = plan_tasks(suite, run->selected, pool.tasks);
+	pool.tasks = mlg_xcalloc(suite->nchecks + suite->ndatasets + 1, sizeof(*pool.tasks));
+	pool.ntasks = plan_tasks(&engine, suite, run->selected, pool.tasks);
 	atomic_init(&pool.next, 0);
 
 	nthreads = (size_t)(opts->jobs > 0 ? opts->jobs : online_cpus());
@@ -290,13 +468,22 @@ int mlg_engine_run(struct mlg_run **out, const struct mlg_suite *suite,
 	run->interrupted = opts->cancel && *opts->cancel;
 	for (size_t i = 0; i < suite->nchecks; i++) {
 		struct mlg_result *r = &run->results[i];
+		struct mlg_pending *p = &engine.pending[i];
 
-		if (run->selected[i] && !r->started)
+		if (run->selected[i] && !r->started) {
 			mlg_result_set(r, MLG_STATUS_ERROR, "interrupted before it ran");
+		} else if (p->nroles && p->ended < p->nroles) {
+			/* interrupted between the datasets of a check */
+			if (r->status != MLG_STATUS_ERROR)
+				mlg_result_set(r, MLG_STATUS_ERROR, "interrupted before every dataset was read");
+			pending_release(&suite->checks[i], p);
+			mlg_engine__finish(&engine, &suite->checks[i], p->started_at);
+		}
 	}
 	for (size_t i = 0; i < pool.ntasks; i++)
-		free(pool.tasks[i].checks);
+		free(pool.tasks[i].refs);
 	free(pool.tasks);
+	free(engine.pending);
 
 	hash_inputs(&engine);
 	pthread_mutex_destroy(&engine.lock);

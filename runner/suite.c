@@ -29,8 +29,11 @@ void mlg_diag__add_at(struct mlg_diag *diag, const char *path, int line, int col
 
 static const char *const top_keys[] = { "mlgate", "suite", "datasets", "defaults", "checks",
 					"gate" };
-static const char *const dataset_keys[] = { "path", "format", "delimiter", "quote", "header" };
-static const char *const default_keys[] = { "severity", "timeout" };
+static const char *const dataset_keys[] = { "path", "format", "delimiter", "quote", "header",
+					    "null_values", "columns", "git_ref" };
+static const char *const default_keys[] = { "severity", "timeout", "max_memory", "max_examples" };
+
+#define DEFAULT_MAX_MEMORY (2ull << 30)
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -135,6 +138,79 @@ static const char *describe(const cJSON *v)
 	return "something else";
 }
 
+static int ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && !strcmp(s + n - m, suffix);
+}
+
+/* A dataset option that is a list of strings (may be empty when allow_empty). */
+static char **string_list(struct mlg_diag *diag, struct mlg_strbuf *sub, const char *base,
+			  const cJSON *ds, const char *key, size_t *count, int allow_empty)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(ds, key), *item;
+	char **out;
+	size_t n = 0;
+
+	*count = 0;
+	if (!v)
+		return NULL;
+	path_member(sub, base, key);
+	if (!cJSON_IsArray(v) || (!allow_empty && !cJSON_GetArraySize(v))) {
+		mlg_diag_add(diag, sub->buf, "expected a %slist of strings, found %s",
+			     allow_empty ? "" : "non-empty ", describe(v));
+		return NULL;
+	}
+	out = mlg_xcalloc((size_t)cJSON_GetArraySize(v) + 1, sizeof(*out));
+	cJSON_ArrayForEach(item, v) {
+		if (!cJSON_IsString(item)) {
+			mlg_diag_add(diag, sub->buf, "expected a list of strings, found %s in it",
+				     describe(item));
+			continue;
+		}
+		out[n++] = mlg_xstrdup(item->valuestring);
+	}
+	*count = n;
+	return out;
+}
+
+/* "2GiB", "512 MB", "100k", or bytes as a number. */
+static int parse_bytes(const cJSON *v, size_t *out)
+{
+	double n;
+	char *end;
+
+	if (cJSON_IsNumber(v)) {
+		if (!(v->valuedouble >= 0) || v->valuedouble > 1e18)
+			return -1;
+		*out = (size_t)v->valuedouble;
+		return 0;
+	}
+	if (!cJSON_IsString(v))
+		return -1;
+	n = strtod(v->valuestring, &end);
+	if (end == v->valuestring || !(n >= 0) || n > 1e18)
+		return -1;
+	while (*end == ' ')
+		end++;
+	{
+		static const struct { const char *unit; double mult; } units[] = {
+			{ "", 1 }, { "B", 1 }, { "k", 1e3 }, { "K", 1e3 }, { "kB", 1e3 }, { "KB", 1e3 },
+			{ "KiB", 1024.0 }, { "M", 1e6 }, { "MB", 1e6 }, { "MiB", 1048576.0 },
+			{ "G", 1e9 }, { "GB", 1e9 }, { "GiB", 1073741824.0 }, { "T", 1e12 },
+			{ "TB", 1e12 }, { "TiB", 1099511627776.0 },
+		};
+
+		for (size_t i = 0; i < COUNT(units); i++)
+			if (!strcmp(end, units[i].unit)) {
+				*out = (size_t)(n * units[i].mult);
+				return 0;
+			}
+	}
+	return -1;
+}
+
 static void load_datasets(struct mlg_suite *suite, const cJSON *obj, struct mlg_diag *diag)
 {
 	struct mlg_strbuf path = MLG_STRBUF_INIT, sub = MLG_STRBUF_INIT;
@@ -174,13 +250,33 @@ static void load_datasets(struct mlg_suite *suite, const cJSON *obj, struct mlg_
 			d->abs_path = resolve_path(suite, v->valuestring);
 		}
 		v = cJSON_GetObjectItemCaseSensitive(ds, "format");
-		d->format = mlg_xstrdup("csv");
 		if (v && (!cJSON_IsString(v) ||
-			  (strcmp(v->valuestring, "csv") && strcmp(v->valuestring, "tsv")))) {
+			  (strcmp(v->valuestring, "csv") && strcmp(v->valuestring, "tsv") &&
+			   strcmp(v->valuestring, "jsonl")))) {
 			path_member(&sub, path.buf, "format");
-			mlg_diag_add(diag, sub.buf, "unsupported format: expected \"csv\" or \"tsv\"");
+			mlg_diag_add(diag, sub.buf, "unsupported format: expected \"csv\", \"tsv\" or \"jsonl\"");
 		} else if (v && !strcmp(v->valuestring, "tsv")) {
 			d->delimiter = '\t';
+		}
+		d->format = mlg_xstrdup(v && cJSON_IsString(v) && !strcmp(v->valuestring, "jsonl") ? "jsonl" : "csv");
+		if (!v && d->path && (ends_with(d->path, ".jsonl") || ends_with(d->path, ".jsonl.gz") ||
+				      ends_with(d->path, ".jsonl.zst") || ends_with(d->path, ".ndjson"))) {
+			free(d->format);
+			d->format = mlg_xstrdup("jsonl");
+		} else if (!v && d->path && (ends_with(d->path, ".tsv") || ends_with(d->path, ".tsv.gz") ||
+					     ends_with(d->path, ".tsv.zst"))) {
+			d->delimiter = '\t';
+		}
+		d->null_values = string_list(diag, &sub, path.buf, ds, "null_values", &d->nnull_values, 1);
+		d->columns = string_list(diag, &sub, path.buf, ds, "columns", &d->ncolumns, 0);
+		v = cJSON_GetObjectItemCaseSensitive(ds, "git_ref");
+		if (v) {
+			path_member(&sub, path.buf, "git_ref");
+			if (!cJSON_IsString(v) || !*v->valuestring)
+				mlg_diag_add(diag, sub.buf, "expected a git revision such as \"origin/main\" or a commit id, found %s",
+					     describe(v));
+			else
+				d->git_ref = mlg_xstrdup(v->valuestring);
 		}
 		v = cJSON_GetObjectItemCaseSensitive(ds, "delimiter");
 		if (v) {
@@ -622,6 +718,8 @@ int mlg_suite_load_text(struct mlg_suite **out, const char *file, const char *te
 	suite->file = mlg_xstrdup(file);
 	suite->dir = absolute_dir(file);
 	suite->default_timeout_s = DEFAULT_TIMEOUT_S;
+	suite->max_memory = DEFAULT_MAX_MEMORY;
+	suite->max_examples = MLG_RESULT_MAX_EXAMPLES;
 	mlg_sha256_hex(text, len, suite->sha256);
 	diag->file = suite->file;
 
@@ -681,6 +779,18 @@ int mlg_suite_load_text(struct mlg_suite **out, const char *file, const char *te
 			if ((d = cJSON_GetObjectItemCaseSensitive(v, "timeout")) &&
 			    parse_duration_value(d, &suite->default_timeout_s) < 0)
 				mlg_diag_add(diag, "defaults.timeout", "%s", mlg_error_last());
+			if ((d = cJSON_GetObjectItemCaseSensitive(v, "max_memory")) &&
+			    parse_bytes(d, &suite->max_memory) < 0)
+				mlg_diag_add(diag, "defaults.max_memory",
+					     "expected a size such as \"2GiB\" or \"512MB\", or bytes as a number, found %s",
+					     describe(d));
+			if ((d = cJSON_GetObjectItemCaseSensitive(v, "max_examples")) &&
+			    (!cJSON_IsNumber(d) || d->valuedouble < 0 || d->valuedouble > 10000 ||
+			     d->valuedouble != (double)(int)d->valuedouble))
+				mlg_diag_add(diag, "defaults.max_examples",
+					     "expected a whole number from 0 to 10000, found %s", describe(d));
+			else if (d)
+				suite->max_examples = (unsigned)d->valuedouble;
 		}
 	}
 	v = cJSON_GetObjectItemCaseSensitive(suite->root, "datasets");
@@ -755,6 +865,13 @@ void mlg_suite_free(struct mlg_suite *suite)
 		free(suite->datasets[i].path);
 		free(suite->datasets[i].abs_path);
 		free(suite->datasets[i].format);
+		for (size_t j = 0; j < suite->datasets[i].nnull_values; j++)
+			free(suite->datasets[i].null_values[j]);
+		free(suite->datasets[i].null_values);
+		for (size_t j = 0; j < suite->datasets[i].ncolumns; j++)
+			free(suite->datasets[i].columns[j]);
+		free(suite->datasets[i].columns);
+		free(suite->datasets[i].git_ref);
 	}
 	for (size_t i = 0; i < suite->nchecks; i++) {
 		struct mlg_check *c = &suite->checks[i];

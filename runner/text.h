@@ -13,4 +13,16 @@ char *mlg_text_clean(const char *s, int xml);
 /** 1 when `s` is valid UTF-8 (what mlg_text_clean(s, 0) would not change). */
 int mlg_text_is_utf8(const char *s);
 
+#include <stddef.h>
+
+/**
+ * Index of the first byte in buf[from..to) that does not begin a valid
+ * UTF-8 sequence (overlongs, surrogates and sequences cut by `to` are
+ * invalid), or `to` when all is valid.
+ */
+size_t mlg_utf8_find_invalid(const char *buf, size_t from, size_t to);
+
+/** `to`, or less so that buf[..to) does not end inside a multi-byte sequence. */
+size_t mlg_utf8_complete_end(const char *buf, size_t from, size_t to);
+
 #endif

@@ -13,12 +13,11 @@
  */
 #include <math.h>
 #include <stdint.h>
-#include <stdlib.h>
 #include <string.h>
 
+#include "fastfloat.h"
 #include "mlgate/error.h"
 #include "mlgate/value.h"
-#include "util.h"
 
 static int is_digit(char c)
 {
@@ -113,7 +112,14 @@ const char *mlg_type_names(void)
 
 /* ---- int ---- */
 
-/* Leading zeros are accepted ("007" is 7): CSV exports produce them. */
+/*
+ * Leading zeros are accepted ("007" is 7): CSV exports produce them.
+ *
+ * Overflow is found by counting rather than checking each step: after the
+ * leading zeros, 19 digits always fit a uint64 (< 10^19 < 2^64), so the
+ * loop is a plain multiply-add and one comparison at the end decides;
+ * 20 or more digits are always out of range.
+ */
 int mlg_parse_int(const char *s, size_t len, int64_t *out)
 {
 	size_t i = 0;
@@ -128,18 +134,21 @@ int mlg_parse_int(const char *s, size_t len, int64_t *out)
 	}
 	if (i == len)
 		return MLG_EINVALID;
-	/* The magnitude of INT64_MIN is one more than INT64_MAX. */
-	limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+	while (i < len && s[i] == '0')
+		i++;
+	if (len - i > 19)
+		return MLG_EINVALID;
 	for (; i < len; i++) {
-		unsigned d;
+		unsigned d = (unsigned char)s[i] - (unsigned)'0';
 
-		if (!is_digit(s[i]))
-			return MLG_EINVALID;
-		d = (unsigned)(s[i] - '0');
-		if (v > (limit - d) / 10)
+		if (d > 9)
 			return MLG_EINVALID;
 		v = v * 10 + d;
 	}
+	/* The magnitude of INT64_MIN is one more than INT64_MAX. */
+	limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+	if (v > limit)
+		return MLG_EINVALID;
 	if (neg)
 		*out = v == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)v;
 	else
@@ -149,122 +158,55 @@ int mlg_parse_int(const char *s, size_t len, int64_t *out)
 
 /* ---- float ---- */
 
-enum float_kind { FLOAT_FINITE, FLOAT_INF, FLOAT_NAN };
-
 /*
- * Checks the syntax of a CSV number, independently of how it is then
- * converted (strtod today, a fast path later):
- *
- *   [+-] ( digits [ '.' digits* ] | '.' digits ) [ (e|E) [+-] digits ]
- *   [+-] ( inf | infinity | nan )           (any case)
- *
- * This is deliberately narrower than strtod: no hex floats, no
- * "nan(chars)", no leading white space. Returns 0 and sets *kind and
- * *neg, or -1.
+ * The words strtod would also take, narrowed: [+-] (inf | infinity | nan)
+ * in any case, but no "nan(chars)". "-nan" keeps its sign, as strtod's.
  */
-static int scan_float(const char *s, size_t len, enum float_kind *kind,
-		      int *neg)
+static int parse_float_word(const char *s, size_t len, double *out)
 {
-	size_t i = 0, mant_digits = 0;
+	size_t i = 0;
+	int neg = 0;
 
-	*neg = 0;
-	if (len > 0 && (s[0] == '+' || s[0] == '-')) {
-		*neg = s[0] == '-';
+	if (s[0] == '+' || s[0] == '-') {
+		neg = s[0] == '-';
 		i = 1;
 	}
 	if (eq_nocase(s + i, len - i, "inf") ||
 	    eq_nocase(s + i, len - i, "infinity")) {
-		*kind = FLOAT_INF;
+		*out = neg ? -INFINITY : INFINITY;
 		return 0;
 	}
 	if (eq_nocase(s + i, len - i, "nan")) {
-		*kind = FLOAT_NAN;
+		*out = neg ? -NAN : NAN;
 		return 0;
 	}
-
-	for (; i < len && is_digit(s[i]); i++)
-		mant_digits++;
-	if (i < len && s[i] == '.')
-		for (i++; i < len && is_digit(s[i]); i++)
-			mant_digits++;
-	if (mant_digits == 0)
-		return -1;
-	if (i < len && (s[i] == 'e' || s[i] == 'E')) {
-		size_t exp_start;
-
-		i++;
-		if (i < len && (s[i] == '+' || s[i] == '-'))
-			i++;
-		exp_start = i;
-		while (i < len && is_digit(s[i]))
-			i++;
-		if (i == exp_start)
-			return -1;
-	}
-	if (i != len)
-		return -1;
-	*kind = FLOAT_FINITE;
-	return 0;
+	return MLG_EINVALID;
 }
 
 /*
- * Converts a literal scan_float() accepted as finite. glibc's strtod is
- * correctly rounded for any number of digits. It needs a NUL-terminated
- * copy; short literals (nearly all) stay on the stack. The program never
- * calls setlocale(), so strtod's decimal point is '.'.
- */
-static int convert_decimal(const char *s, size_t len, double *out)
-{
-	char stack_buf[64];
-	char *buf = stack_buf, *end;
-	double v;
-	int ok;
-
-	if (len >= sizeof(stack_buf))
-		buf = mlg_xmalloc(len + 1);
-	memcpy(buf, s, len);
-	buf[len] = '\0';
-	v = strtod(buf, &end);
-	ok = end == buf + len;
-	if (buf != stack_buf)
-		free(buf);
-	if (!ok)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-/*
+ * The number grammar is fastfloat.h's, deliberately narrower than
+ * strtod's: no hex floats, no leading white space. Conversion is exact
+ * (strtod's result to the bit) and usually takes no strtod call.
+ *
  * A finite literal that overflows ("1e999") is rejected rather than
  * turned into infinity: the value cannot be represented, and a data
  * check comparing it would silently compare against inf. Write "inf" to
  * mean infinity. Underflow is accepted: "1e-400" is 0 and "5e-324" the
- * smallest subnormal, which are the correctly rounded results (so errno's
- * ERANGE from strtod is not consulted).
+ * smallest subnormal, which are the correctly rounded results.
  */
 int mlg_parse_float(const char *s, size_t len, double *out)
 {
-	enum float_kind kind;
-	int neg;
 	double v;
 
-	if (len == 0 || scan_float(s, len, &kind, &neg) < 0)
+	if (len == 0)
 		return MLG_EINVALID;
-	switch (kind) {
-	case FLOAT_INF:
-		*out = neg ? -INFINITY : INFINITY;
+	if (mlg_fastfloat__parse(s, len, &v) == 0) {
+		if (isinf(v))
+			return MLG_EINVALID;
+		*out = v;
 		return 0;
-	case FLOAT_NAN:
-		/* Keep the sign for "-nan", as strtod would. */
-		*out = neg ? -NAN : NAN;
-		return 0;
-	case FLOAT_FINITE:
-		break;
 	}
-	if (convert_decimal(s, len, &v) < 0 || isinf(v))
-		return MLG_EINVALID;
-	*out = v;
-	return 0;
+	return parse_float_word(s, len, out);
 }
 
 /* ---- bool ---- */

@@ -6,6 +6,7 @@ set -eu
 
 packages="build-essential pkg-config libgit2-dev libcjson-dev libcurl4-openssl-dev
 libxml2-dev libcmocka-dev libssl-dev libxml2-utils git jq
+libpcre2-dev libzstd-dev zlib1g-dev
 libmicrohttpd-dev docker-registry curl openssl prometheus prometheus-pushgateway"
 
 missing=""

@@ -28,62 +28,108 @@ static void validate(const struct mlg_check *check, struct mlg_diag *diag)
 	free(names);
 }
 
-struct state {
-	const struct mlg_check *check;
+struct plan {
 	const char **names;
 	size_t n;
 	long *index;
-	uint64_t *nulls;
+	size_t max_examples;
 };
 
-static void free_state(void *p)
+struct state {
+	uint64_t *nulls;
+	size_t n;
+	struct mlg_examples ex;
+};
+
+static void free_plan(void *p)
 {
-	struct state *s = p;
+	struct plan *pl = p;
+
+	if (!pl)
+		return;
+	free(pl->names);
+	free(pl->index);
+	free(pl);
+}
+
+static int prepare(void **out, const struct mlg_check *check, struct mlg_scan_setup *setup,
+		   struct mlg_result *r)
+{
+	struct plan *p = mlg_xcalloc(1, sizeof(*p));
+
+	*out = p;
+	mlg_check_strings(check, "columns", &p->names, &p->n);
+	p->index = mlg_xcalloc(p->n + 1, sizeof(*p->index));
+	p->max_examples = setup->max_examples;
+	for (size_t i = 0; i < p->n; i++) {
+		p->index[i] = mlg_column_index(setup->columns, setup->ncolumns, p->names[i]);
+		if (p->index[i] < 0) {
+			mlg_result_no_column(r, check, p->names[i], setup->columns, setup->ncolumns);
+			return 1;
+		}
+		mlg_scan_use(setup, (size_t)p->index[i]);
+	}
+	return 0;
+}
+
+static void *begin(const void *plan)
+{
+	const struct plan *p = plan;
+	struct state *s = mlg_xcalloc(1, sizeof(*s));
+
+	s->n = p->n;
+	s->nulls = mlg_xcalloc(p->n + 1, sizeof(*s->nulls));
+	mlg_examples_init(&s->ex, p->max_examples);
+	return s;
+}
+
+static int batch(const void *plan, void *state, struct mlg_batch *b, char **error)
+{
+	const struct plan *p = plan;
+	struct state *s = state;
+
+	for (size_t c = 0; c < p->n; c++) {
+		const struct mlg_cell *cells = mlg_batch_cells(b, (size_t)p->index[c]);
+		uint64_t n = 0;
+
+		for (size_t i = 0; i < b->nrows; i++)
+			n += cells[i].is_null;
+		s->nulls[c] += n;
+	}
+	/* examples in row order, across the columns */
+	for (size_t i = 0; i < b->nrows && mlg_examples_want(&s->ex); i++)
+		for (size_t c = 0; c < p->n; c++)
+			if (mlg_batch_cells(b, (size_t)p->index[c])[i].is_null)
+				mlg_examples_add(&s->ex, b->first_row + i, p->names[c], NULL, 0, "null");
+	return 0;
+}
+
+static void merge(const void *plan, void *into, void *from, uint64_t row_base)
+{
+	struct state *a = into, *b = from;
+
+	for (size_t c = 0; c < a->n; c++)
+		a->nulls[c] += b->nulls[c];
+	mlg_examples_merge(&a->ex, &b->ex, row_base);
+}
+
+static void free_state(void *state)
+{
+	struct state *s = state;
 
 	if (!s)
 		return;
-	free(s->names);
-	free(s->index);
 	free(s->nulls);
+	mlg_examples_release(&s->ex);
 	free(s);
 }
 
-static int begin(void **out, const struct mlg_check *check, const char *const *columns,
-		 size_t ncolumns, struct mlg_result *r)
+static void end(const struct mlg_check *check, const struct mlg_scan_input *in, size_t nin,
+		struct mlg_result *r)
 {
-	struct state *s = mlg_xcalloc(1, sizeof(*s));
-
-	*out = s;
-	s->check = check;
-	mlg_check_strings(check, "columns", &s->names, &s->n);
-	s->index = mlg_xcalloc(s->n, sizeof(*s->index));
-	s->nulls = mlg_xcalloc(s->n, sizeof(*s->nulls));
-	for (size_t i = 0; i < s->n; i++) {
-		s->index[i] = mlg_column_index(columns, ncolumns, s->names[i]);
-		if (s->index[i] < 0) {
-			mlg_result_no_column(r, check, s->names[i], columns, ncolumns);
-			return 1;
-		}
-	}
-	return 0;
-}
-
-static int row(void *p, const struct mlg_row *row, struct mlg_result *r)
-{
-	struct state *s = p;
-
-	for (size_t i = 0; i < s->n; i++) {
-		if (row->fields[s->index[i]].is_null) {
-			s->nulls[i]++;
-			mlg_result_example(r, row->number, s->names[i], NULL, "null");
-		}
-	}
-	return 0;
-}
-
-static void end(void *p, uint64_t nrows, struct mlg_result *r)
-{
-	struct state *s = p;
+	const struct plan *s = in[0].plan;
+	struct state *st = in[0].state;
+	uint64_t nrows = in[0].nrows;
 	double mostly = 1;
 	cJSON *nulls = cJSON_AddObjectToObject(r->observed, "nulls");
 	cJSON *share = cJSON_AddObjectToObject(r->observed, "non_null_share");
@@ -91,20 +137,29 @@ static void end(void *p, uint64_t nrows, struct mlg_result *r)
 	size_t bad = 0;
 	char a[32], b[32];
 
-	mlg_check_number(s->check, "mostly", &mostly);
+	mlg_check_number(check, "mostly", &mostly);
+	mlg_examples_emit(&st->ex, r);
 	cJSON_AddNumberToObject(r->observed, "rows", (double)nrows);
 	cJSON_AddNumberToObject(r->expected, "mostly", mostly);
 	for (size_t i = 0; i < s->n; i++) {
-		double ok = nrows ? (double)(nrows - s->nulls[i]) / (double)nrows : 1.0;
+		double ok = nrows ? (double)(nrows - st->nulls[i]) / (double)nrows : 1.0;
 
-		cJSON_AddNumberToObject(nulls, s->names[i], (double)s->nulls[i]);
+		cJSON_AddNumberToObject(nulls, s->names[i], (double)st->nulls[i]);
 		cJSON_AddNumberToObject(share, s->names[i], ok);
 		if (ok < mostly) {
 			mlg_strbuf_addf(&msg, "%s%llu of %llu values of %s are null (%s%% non-null, expected at least %s%%)",
-					bad++ ? "; " : "", (unsigned long long)s->nulls[i],
+					bad++ ? "; " : "", (unsigned long long)st->nulls[i],
 					(unsigned long long)nrows, s->names[i],
 					mlg_format_share(ok * 100, a), mlg_format_share(mostly * 100, b));
 		}
+	}
+	{
+		/* examples stop being offered once enough are kept: count them all here */
+		uint64_t all = 0;
+
+		for (size_t i = 0; i < s->n; i++)
+			all += st->nulls[i];
+		r->nexamples = all;
 	}
 	if (bad)
 		mlg_result_set(r, MLG_STATUS_FAILED, "%s", msg.buf);
@@ -114,7 +169,7 @@ static void end(void *p, uint64_t nrows, struct mlg_result *r)
 	mlg_strbuf_release(&msg);
 }
 
-static const struct mlg_scan_ops scan = { begin, row, end, free_state };
+static const struct mlg_scan_ops scan = { prepare, begin, batch, merge, end, free_state, free_plan };
 
 const struct mlg_check_kind mlg_kind_data_not_null = {
 	.abi = MLG_KIND_ABI,

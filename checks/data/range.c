@@ -18,13 +18,18 @@ static const struct mlg_param params[] = {
 	{ NULL, 0, 0, NULL, NULL }
 };
 
-struct state {
-	const struct mlg_check *check;
+struct plan {
+	const char *column;
 	long index;
 	int has_min, has_max, strict;
 	double min, max;
+	size_t max_examples;
+};
+
+struct state {
 	uint64_t nulls, below, above, not_numeric, checked;
 	double seen_min, seen_max;
+	struct mlg_examples ex;
 };
 
 static void validate(const struct mlg_check *check, struct mlg_diag *diag)
@@ -32,68 +37,117 @@ static void validate(const struct mlg_check *check, struct mlg_diag *diag)
 	mlg_check_bounds(check, diag, "min", "max");
 }
 
-static int begin(void **out, const struct mlg_check *check, const char *const *columns,
-		 size_t ncolumns, struct mlg_result *r)
+static int prepare(void **out, const struct mlg_check *check, struct mlg_scan_setup *setup,
+		   struct mlg_result *r)
 {
-	struct state *s = mlg_xcalloc(1, sizeof(*s));
-	const char *col = mlg_check_string(check, "column");
+	struct plan *p = mlg_xcalloc(1, sizeof(*p));
 
-	*out = s;
-	s->check = check;
-	s->has_min = mlg_check_number(check, "min", &s->min);
-	s->has_max = mlg_check_number(check, "max", &s->max);
-	s->strict = mlg_check_bool(check, "strict", 0);
-	s->seen_min = INFINITY;
-	s->seen_max = -INFINITY;
-	s->index = mlg_column_index(columns, ncolumns, col);
-	if (s->index < 0) {
-		mlg_result_no_column(r, check, col, columns, ncolumns);
+	*out = p;
+	p->column = mlg_check_string(check, "column");
+	p->has_min = mlg_check_number(check, "min", &p->min);
+	p->has_max = mlg_check_number(check, "max", &p->max);
+	p->strict = mlg_check_bool(check, "strict", 0);
+	p->max_examples = setup->max_examples;
+	p->index = mlg_column_index(setup->columns, setup->ncolumns, p->column);
+	if (p->index < 0) {
+		mlg_result_no_column(r, check, p->column, setup->columns, setup->ncolumns);
 		return 1;
 	}
+	mlg_scan_use(setup, (size_t)p->index);
 	return 0;
 }
 
-static int row(void *p, const struct mlg_row *row, struct mlg_result *r)
+static void *begin(const void *plan)
 {
-	struct state *s = p;
-	const struct mlg_field *f = &row->fields[s->index];
-	const char *col = mlg_check_string(s->check, "column");
-	double v;
+	const struct plan *p = plan;
+	struct state *s = mlg_xcalloc(1, sizeof(*s));
 
-	if (f->is_null) {
-		s->nulls++;
-		return 0;
-	}
-	s->checked++;
-	if (mlg_parse_float(f->data, f->len, &v) < 0 || isnan(v)) {
-		s->not_numeric++;
-		mlg_result_example(r, row->number, col, f->data, "not a number");
-		return 0;
-	}
-	if (v < s->seen_min)
-		s->seen_min = v;
-	if (v > s->seen_max)
-		s->seen_max = v;
-	if (s->has_min && (s->strict ? v <= s->min : v < s->min)) {
-		s->below++;
-		mlg_result_example(r, row->number, col, f->data, "below min");
-	} else if (s->has_max && (s->strict ? v >= s->max : v > s->max)) {
-		s->above++;
-		mlg_result_example(r, row->number, col, f->data, "above max");
+	s->seen_min = INFINITY;
+	s->seen_max = -INFINITY;
+	mlg_examples_init(&s->ex, p->max_examples);
+	return s;
+}
+
+static int batch(const void *plan, void *state, struct mlg_batch *b, char **error)
+{
+	const struct plan *p = plan;
+	struct state *s = state;
+	const uint8_t *st;
+	const double *v = mlg_batch_floats(b, (size_t)p->index, &st);
+	const struct mlg_cell *cells = mlg_batch_cells(b, (size_t)p->index);
+	double lo = p->has_min ? p->min : -INFINITY, hi = p->has_max ? p->max : INFINITY;
+
+	for (size_t i = 0; i < b->nrows; i++) {
+		double x = v[i];
+
+		if (st[i] == MLG_VALUE_NULL) {
+			s->nulls++;
+			continue;
+		}
+		s->checked++;
+		if (st[i] != MLG_VALUE_OK || isnan(x)) {
+			s->not_numeric++;
+			mlg_examples_add(&s->ex, b->first_row + i, p->column, cells[i].data, cells[i].len,
+					 "not a number");
+			continue;
+		}
+		if (x < s->seen_min)
+			s->seen_min = x;
+		if (x > s->seen_max)
+			s->seen_max = x;
+		if (p->strict ? (p->has_min && x <= lo) : x < lo) {
+			s->below++;
+			mlg_examples_add(&s->ex, b->first_row + i, p->column, cells[i].data, cells[i].len,
+					 "below min");
+		} else if (p->strict ? (p->has_max && x >= hi) : x > hi) {
+			s->above++;
+			mlg_examples_add(&s->ex, b->first_row + i, p->column, cells[i].data, cells[i].len,
+					 "above max");
+		}
 	}
 	return 0;
 }
 
-static void end(void *p, uint64_t nrows, struct mlg_result *r)
+static void merge(const void *plan, void *into, void *from, uint64_t row_base)
 {
-	struct state *s = p;
-	const char *col = mlg_check_string(s->check, "column");
+	struct state *a = into, *b = from;
+
+	a->nulls += b->nulls;
+	a->below += b->below;
+	a->above += b->above;
+	a->not_numeric += b->not_numeric;
+	a->checked += b->checked;
+	if (b->seen_min < a->seen_min)
+		a->seen_min = b->seen_min;
+	if (b->seen_max > a->seen_max)
+		a->seen_max = b->seen_max;
+	mlg_examples_merge(&a->ex, &b->ex, row_base);
+}
+
+static void free_state(void *state)
+{
+	struct state *s = state;
+
+	if (!s)
+		return;
+	mlg_examples_release(&s->ex);
+	free(s);
+}
+
+static void end(const struct mlg_check *check, const struct mlg_scan_input *in, size_t nin,
+		struct mlg_result *r)
+{
+	const struct plan *p = in[0].plan;
+	struct state *s = in[0].state;
+	uint64_t nrows = in[0].nrows;
+	const char *col = p->column;
 	uint64_t bad = s->below + s->above + s->not_numeric;
 	double mostly = 1, share;
 	struct mlg_strbuf msg = MLG_STRBUF_INIT;
 	char a[32], b[32];
 
-	mlg_check_number(s->check, "mostly", &mostly);
+	mlg_check_number(check, "mostly", &mostly);
+	mlg_examples_emit(&s->ex, r);
 	share = s->checked ? (double)(s->checked - bad) / (double)s->checked : 1.0;
 	cJSON_AddNumberToObject(r->observed, "rows", (double)nrows);
 	cJSON_AddNumberToObject(r->observed, "nulls", (double)s->nulls);
@@ -105,11 +159,11 @@ static void end(void *p, uint64_t nrows, struct mlg_result *r)
 		cJSON_AddNumberToObject(r->observed, "max", s->seen_max);
 	}
 	cJSON_AddNumberToObject(r->observed, "in_range_share", share);
-	if (s->has_min)
-		cJSON_AddNumberToObject(r->expected, "min", s->min);
-	if (s->has_max)
-		cJSON_AddNumberToObject(r->expected, "max", s->max);
-	cJSON_AddBoolToObject(r->expected, "strict", s->strict);
+	if (p->has_min)
+		cJSON_AddNumberToObject(r->expected, "min", p->min);
+	if (p->has_max)
+		cJSON_AddNumberToObject(r->expected, "max", p->max);
+	cJSON_AddBoolToObject(r->expected, "strict", p->strict);
 	cJSON_AddNumberToObject(r->expected, "mostly", mostly);
 
 	if (s->checked == 0) {
@@ -130,12 +184,12 @@ static void end(void *p, uint64_t nrows, struct mlg_result *r)
 	}
 	if (s->below)
 		mlg_strbuf_addf(&msg, "%llu of %llu values of %s are below %s%s", (unsigned long long)s->below,
-				(unsigned long long)s->checked, col, mlg_format_number(s->min, a),
-				s->strict ? " or equal to it" : "");
+				(unsigned long long)s->checked, col, mlg_format_number(p->min, a),
+				p->strict ? " or equal to it" : "");
 	if (s->above)
 		mlg_strbuf_addf(&msg, "%s%llu of %llu values of %s are above %s%s", msg.len ? "; " : "",
 				(unsigned long long)s->above, (unsigned long long)s->checked, col,
-				mlg_format_number(s->max, a), s->strict ? " or equal to it" : "");
+				mlg_format_number(p->max, a), p->strict ? " or equal to it" : "");
 	if (s->not_numeric)
 		mlg_strbuf_addf(&msg, "%s%llu of %llu values of %s are not numbers", msg.len ? "; " : "",
 				(unsigned long long)s->not_numeric, (unsigned long long)s->checked, col);
@@ -146,7 +200,7 @@ static void end(void *p, uint64_t nrows, struct mlg_result *r)
 	mlg_strbuf_release(&msg);
 }
 
-static const struct mlg_scan_ops scan = { begin, row, end, free };
+static const struct mlg_scan_ops scan = { prepare, begin, batch, merge, end, free_state, free };
 
 const struct mlg_check_kind mlg_kind_data_range = {
 	.abi = MLG_KIND_ABI,

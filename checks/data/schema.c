@@ -19,6 +19,7 @@ static const struct mlg_param params[] = {
 	  "column name -> type, or -> {\"type\": T, \"nullable\": false}; types: string, int, float, bool, date, timestamp" },
 	{ "allow_extra", MLG_PARAM_BOOLEAN, 0, "true", "allow columns the schema does not declare" },
 	{ "ordered", MLG_PARAM_BOOLEAN, 0, "false", "declared columns must appear in the declared order" },
+	{ "forbidden", MLG_PARAM_STRINGS, 0, NULL, "columns that must not be there (ids, leaked labels, PII)" },
 	{ "mostly", MLG_PARAM_FRACTION, 0, "1", "share of non-null values that must parse as the type, per column" },
 	{ NULL, 0, 0, NULL, NULL }
 };
@@ -28,17 +29,27 @@ struct column {
 	enum mlg_type type;
 	int nullable;
 	long index;        /* -1: missing from the data */
-	uint64_t bad_type, nulls, non_null;
 	char why[32];      /* "not int": the example reason, made once */
 };
 
-struct state {
-	const struct mlg_check *check;
+struct counts {
+	uint64_t bad_type, nulls, non_null;
+};
+
+/* What the header says, found once before the rows. */
+struct plan {
 	struct column *cols;
 	size_t n;
 	cJSON *missing, *extra; /* lists for the observed values */
 	cJSON *duplicate;       /* declared columns the header names twice */
+	cJSON *forbidden;       /* forbidden columns that are there */
 	int order_wrong;
+	size_t max_examples;
+};
+
+struct state {
+	struct counts *counts;
+	struct mlg_examples ex;
 };
 
 /* Reads one declared column; returns 0 or -1 with a message for the diag. */
@@ -89,9 +100,9 @@ static void validate(const struct mlg_check *check, struct mlg_diag *diag)
 	}
 }
 
-static void free_state(void *p)
+static void free_plan(void *p)
 {
-	struct state *s = p;
+	struct plan *s = p;
 
 	if (!s)
 		return;
@@ -99,22 +110,28 @@ static void free_state(void *p)
 	cJSON_Delete(s->missing);
 	cJSON_Delete(s->extra);
 	cJSON_Delete(s->duplicate);
+	cJSON_Delete(s->forbidden);
 	free(s);
 }
 
-static int begin(void **out, const struct mlg_check *check, const char *const *columns,
-		 size_t ncolumns, struct mlg_result *r)
+static int prepare(void **out, const struct mlg_check *check, struct mlg_scan_setup *setup,
+		   struct mlg_result *r)
 {
-	struct state *s = mlg_xcalloc(1, sizeof(*s));
+	struct plan *s = mlg_xcalloc(1, sizeof(*s));
 	const cJSON *decl = mlg_check_param(check, "columns"), *it;
+	const char *const *columns = setup->columns;
+	size_t ncolumns = setup->ncolumns;
+	const char **forbidden;
+	size_t nforbidden;
 	long last = -1;
 
 	*out = s;
-	s->check = check;
+	s->max_examples = setup->max_examples;
 	s->cols = mlg_xcalloc((size_t)cJSON_GetArraySize(decl) + 1, sizeof(*s->cols));
 	s->missing = cJSON_CreateArray();
 	s->extra = cJSON_CreateArray();
 	s->duplicate = cJSON_CreateArray();
+	s->forbidden = cJSON_CreateArray();
 	cJSON_ArrayForEach(it, decl) {
 		struct column *c = &s->cols[s->n++];
 		const char *why;
@@ -126,9 +143,12 @@ static int begin(void **out, const struct mlg_check *check, const char *const *c
 		if (c->index >= 0 &&
 		    mlg_column_index(columns + c->index + 1, ncolumns - (size_t)c->index - 1, c->name) >= 0)
 			cJSON_AddItemToArray(s->duplicate, cJSON_CreateString(c->name));
-		if (c->index < 0)
+		if (c->index < 0) {
 			cJSON_AddItemToArray(s->missing, cJSON_CreateString(c->name));
-		else if (c->index < last)
+			continue;
+		}
+		mlg_scan_use(setup, (size_t)c->index);
+		if (c->index < last)
 			s->order_wrong = 1;
 		else
 			last = c->index;
@@ -136,46 +156,103 @@ static int begin(void **out, const struct mlg_check *check, const char *const *c
 	for (size_t i = 0; i < ncolumns; i++) {
 		size_t k;
 
+		if (!*columns[i])
+			continue; /* hidden by the dataset's "columns" */
 		for (k = 0; k < s->n; k++)
 			if (!strcmp(s->cols[k].name, columns[i]))
 				break;
 		if (k == s->n)
 			cJSON_AddItemToArray(s->extra, cJSON_CreateString(columns[i]));
 	}
+	if (mlg_check_strings(check, "forbidden", &forbidden, &nforbidden)) {
+		for (size_t i = 0; i < nforbidden; i++)
+			if (mlg_column_index(columns, ncolumns, forbidden[i]) >= 0)
+				cJSON_AddItemToArray(s->forbidden, cJSON_CreateString(forbidden[i]));
+		free(forbidden);
+	}
 	return 0;
 }
 
-static int row(void *p, const struct mlg_row *row, struct mlg_result *r)
+static void *begin(const void *plan)
 {
-	struct state *s = p;
+	const struct plan *p = plan;
+	struct state *s = mlg_xcalloc(1, sizeof(*s));
 
-	for (size_t i = 0; i < s->n; i++) {
-		struct column *c = &s->cols[i];
-		const struct mlg_field *f;
+	s->counts = mlg_xcalloc(p->n + 1, sizeof(*s->counts));
+	mlg_examples_init(&s->ex, p->max_examples);
+	return s;
+}
+
+static int batch(const void *plan, void *state, struct mlg_batch *b, char **error)
+{
+	const struct plan *p = plan;
+	struct state *s = state;
+
+	for (size_t k = 0; k < p->n; k++) {
+		const struct column *c = &p->cols[k];
+		struct counts *n = &s->counts[k];
+		const uint8_t *st;
 
 		if (c->index < 0)
 			continue;
-		f = &row->fields[c->index];
-		if (f->is_null) {
-			c->nulls++;
-			if (!c->nullable)
-				mlg_result_example(r, row->number, c->name, NULL, "null in a non-nullable column");
-			continue;
+		mlg_batch_typed(b, (size_t)c->index, c->type, &st);
+		for (size_t i = 0; i < b->nrows; i++) {
+			n->nulls += st[i] == MLG_VALUE_NULL;
+			n->bad_type += st[i] == MLG_VALUE_BAD;
 		}
-		c->non_null++;
-		if (mlg_parse_as(c->type, f->data, f->len) < 0) {
-			c->bad_type++;
-			mlg_result_example(r, row->number, c->name, f->data, c->why);
+	}
+	/* examples in row order, across the columns */
+	for (size_t i = 0; i < b->nrows && mlg_examples_want(&s->ex); i++) {
+		for (size_t k = 0; k < p->n; k++) {
+			const struct column *c = &p->cols[k];
+			const uint8_t *st;
+			const struct mlg_cell *cell;
+
+			if (c->index < 0)
+				continue;
+			mlg_batch_typed(b, (size_t)c->index, c->type, &st);
+			cell = &mlg_batch_cells(b, (size_t)c->index)[i];
+			if (st[i] == MLG_VALUE_NULL && !c->nullable)
+				mlg_examples_add(&s->ex, b->first_row + i, c->name, NULL, 0,
+						 "null in a non-nullable column");
+			else if (st[i] == MLG_VALUE_BAD)
+				mlg_examples_add(&s->ex, b->first_row + i, c->name, cell->data, cell->len, c->why);
 		}
 	}
 	return 0;
 }
 
-static void end(void *p, uint64_t nrows, struct mlg_result *r)
+static void merge(const void *plan, void *into, void *from, uint64_t row_base)
 {
-	struct state *s = p;
-	int allow_extra = mlg_check_bool(s->check, "allow_extra", 1);
-	int ordered = mlg_check_bool(s->check, "ordered", 0);
+	const struct plan *p = plan;
+	struct state *a = into, *b = from;
+
+	for (size_t k = 0; k < p->n; k++) {
+		a->counts[k].nulls += b->counts[k].nulls;
+		a->counts[k].bad_type += b->counts[k].bad_type;
+	}
+	mlg_examples_merge(&a->ex, &b->ex, row_base);
+}
+
+static void free_state(void *state)
+{
+	struct state *s = state;
+
+	if (!s)
+		return;
+	free(s->counts);
+	mlg_examples_release(&s->ex);
+	free(s);
+}
+
+static void end(const struct mlg_check *check, const struct mlg_scan_input *in, size_t nin,
+		struct mlg_result *r)
+{
+	const struct plan *s = in[0].plan;
+	struct state *st = in[0].state;
+	uint64_t nrows = in[0].nrows;
+	int allow_extra = mlg_check_bool(check, "allow_extra", 1);
+	int ordered = mlg_check_bool(check, "ordered", 0);
 	double mostly = 1;
 	struct mlg_strbuf msg = MLG_STRBUF_INIT;
 	cJSON *types = cJSON_AddObjectToObject(r->expected, "columns");
@@ -184,17 +261,20 @@ static void end(void *p, uint64_t nrows, struct mlg_result *r)
 	uint64_t bad_total = 0;
 	char a[32], b[32];
 
-	mlg_check_number(s->check, "mostly", &mostly);
+	mlg_check_number(check, "mostly", &mostly);
+	mlg_examples_emit(&st->ex, r);
 	cJSON_AddNumberToObject(r->observed, "rows", (double)nrows);
-	cJSON_AddItemToObject(r->observed, "missing_columns", s->missing);
-	cJSON_AddItemToObject(r->observed, "extra_columns", s->extra);
-	s->missing = s->extra = NULL;
+	cJSON_AddItemToObject(r->observed, "missing_columns", cJSON_Duplicate(s->missing, 1));
+	cJSON_AddItemToObject(r->observed, "extra_columns", cJSON_Duplicate(s->extra, 1));
+	if (mlg_check_param(check, "forbidden"))
+		cJSON_AddItemToObject(r->observed, "forbidden_columns", cJSON_Duplicate(s->forbidden, 1));
 	cJSON_AddBoolToObject(r->expected, "allow_extra", allow_extra);
 	cJSON_AddBoolToObject(r->expected, "ordered", ordered);
 	cJSON_AddNumberToObject(r->expected, "mostly", mostly);
 
 	for (size_t i = 0; i < s->n; i++) {
-		struct column *c = &s->cols[i];
+		const struct column *c = &s->cols[i];
+		struct counts *n = &st->counts[i];
 		double ok;
 
 		if (c->nullable) {
@@ -207,21 +287,22 @@ static void end(void *p, uint64_t nrows, struct mlg_result *r)
 		}
 		if (c->index < 0)
 			continue;
-		cJSON_AddNumberToObject(bad, c->name, (double)c->bad_type);
-		cJSON_AddNumberToObject(nulls, c->name, (double)c->nulls);
-		ok = c->non_null ? (double)(c->non_null - c->bad_type) / (double)c->non_null : 1.0;
-		bad_total += c->bad_type;
+		n->non_null = nrows - n->nulls;
+		cJSON_AddNumberToObject(bad, c->name, (double)n->bad_type);
+		cJSON_AddNumberToObject(nulls, c->name, (double)n->nulls);
+		ok = n->non_null ? (double)(n->non_null - n->bad_type) / (double)n->non_null : 1.0;
+		bad_total += n->bad_type;
 		if (ok < mostly) {
 			mlg_strbuf_addf(&msg, "%s%llu of %llu values of %s are not %s", msg.len ? "; " : "",
-					(unsigned long long)c->bad_type, (unsigned long long)c->non_null,
+					(unsigned long long)n->bad_type, (unsigned long long)n->non_null,
 					c->name, mlg_type_name(c->type));
 			if (mostly < 1)
 				mlg_strbuf_addf(&msg, " (%s%% are, expected at least %s%%)",
 						mlg_format_share(ok * 100, a), mlg_format_share(mostly * 100, b));
 		}
-		if (!c->nullable && c->nulls)
+		if (!c->nullable && n->nulls)
 			mlg_strbuf_addf(&msg, "%s%llu null%s in non-nullable column %s", msg.len ? "; " : "",
-					(unsigned long long)c->nulls, mlg_plural(c->nulls), c->name);
+					(unsigned long long)n->nulls, mlg_plural(n->nulls), c->name);
 	}
 	{
 		const cJSON *m = cJSON_GetObjectItem(r->observed, "missing_columns"), *it;
@@ -248,11 +329,27 @@ static void end(void *p, uint64_t nrows, struct mlg_result *r)
 				cJSON_GetArraySize(s->duplicate) > 1 ? "s" : "");
 		cJSON_ArrayForEach(it, s->duplicate)
 			mlg_strbuf_addf(&msg, "%s %s", it == s->duplicate->child ? "" : ",", it->valuestring);
-		cJSON_AddItemToObject(r->observed, "duplicate_columns", s->duplicate);
-		s->duplicate = NULL;
+		cJSON_AddItemToObject(r->observed, "duplicate_columns", cJSON_Duplicate(s->duplicate, 1));
+	}
+	if (cJSON_GetArraySize(s->forbidden)) {
+		const cJSON *it;
+
+		mlg_strbuf_addf(&msg, "%sforbidden column%s present:", msg.len ? "; " : "",
+				cJSON_GetArraySize(s->forbidden) > 1 ? "s" : "");
+		cJSON_ArrayForEach(it, s->forbidden)
+			mlg_strbuf_addf(&msg, "%s %s", it == s->forbidden->child ? "" : ",", it->valuestring);
 	}
 	if (ordered && s->order_wrong)
 		mlg_strbuf_addf(&msg, "%scolumns are not in the declared order", msg.len ? "; " : "");
+	{
+		/* examples stop being offered once enough are kept: count them all here */
+		uint64_t failing = 0;
+
+		for (size_t i = 0; i < s->n; i++)
+			if (s->cols[i].index >= 0)
+				failing += st->counts[i].bad_type + (s->cols[i].nullable ? 0 : st->counts[i].nulls);
+		r->nexamples = failing;
+	}
 	if (msg.len)
 		mlg_result_set(r, MLG_STATUS_FAILED, "%s", msg.buf);
 	else if (bad_total)
@@ -266,7 +363,7 @@ static void end(void *p, uint64_t nrows, struct mlg_result *r)
 	mlg_strbuf_release(&msg);
 }
 
-static const struct mlg_scan_ops scan = { begin, row, end, free_state };
+static const struct mlg_scan_ops scan = { prepare, begin, batch, merge, end, free_state, free_plan };
 
 const struct mlg_check_kind mlg_kind_data_schema = {
 	.abi = MLG_KIND_ABI,

@@ -24,10 +24,10 @@
 #include <cjson/cJSON.h>
 
 #include "mlgate/result.h"
-#include "mlgate/table.h"
+#include "mlgate/batch.h"
 
 /** Bumped when struct mlg_check_kind changes incompatibly. */
-#define MLG_KIND_ABI 1
+#define MLG_KIND_ABI 2
 
 enum mlg_param_type {
 	MLG_PARAM_STRING,   /* a JSON string */
@@ -79,19 +79,66 @@ struct mlg_check_ctx {
 	void *engine;                      /* private to the engine */
 };
 
-/** Per-check state of a scanning (data) kind. */
+/*
+ * What the engine tells a scanning kind before the rows come: which of the
+ * check's dataset parameters this scan serves, the dataset's columns, and
+ * where to declare the columns the check reads.
+ */
+struct mlg_scan_setup {
+	const char *param;                /* "dataset", or another MLG_PARAM_DATASET parameter */
+	const struct mlg_dataset *dataset;
+	const char *const *columns;       /* the dataset's column names */
+	size_t ncolumns;
+	struct mlg_mem *mem;              /* the run's memory budget (mlgate/batch.h) */
+	unsigned int max_examples;
+	void *internal;                   /* the engine's */
+};
+
+/** Declares that the check reads column `col`; only declared columns are split out. */
+void mlg_scan_use(struct mlg_scan_setup *setup, size_t col);
+
+/** What end() gets for each dataset parameter of the check, "dataset" first. */
+struct mlg_scan_input {
+	const char *param;
+	const struct mlg_dataset *dataset;
+	const char *const *columns;
+	size_t ncolumns;
+	void *plan;                       /* from prepare() */
+	void *state;                      /* every part merged, in file order */
+	uint64_t nrows;
+};
+
+struct mlg_batch;
+
+/*
+ * A scanning (data) kind, in the shape of a parallel aggregate: a plan
+ * built once, a state per part of the file, batches of rows, states
+ * merged in file order, and a decision at the end. A kind with several
+ * dataset parameters (a reference, another split) gets a plan and a state
+ * per parameter, and one end() once every dataset was read.
+ */
 struct mlg_scan_ops {
-	/* MUST: prepare to see the rows of a table whose columns are named
-	 * `columns[0..ncolumns)`; store state in *state. Returning non-zero
-	 * with out->status set (error or failed) skips the rows. */
-	int (*begin)(void **state, const struct mlg_check *check, const char *const *columns,
-		     size_t ncolumns, struct mlg_result *out);
-	/* MUST: look at one row. Returning non-zero stops feeding this check. */
-	int (*row)(void *state, const struct mlg_row *row, struct mlg_result *out);
-	/* MUST: decide the status from what was seen; `nrows` rows were read. */
-	void (*end)(void *state, uint64_t nrows, struct mlg_result *out);
-	/* MUST: free the state; accepts NULL. */
-	void (*free)(void *state);
+	/* MUST: check the parameters against the columns, declare the columns
+	 * read with mlg_scan_use(), and build the read-only *plan shared by
+	 * the threads. Non-zero with out set (error or failed) skips the rows. */
+	int (*prepare)(void **plan, const struct mlg_check *check, struct mlg_scan_setup *setup,
+		       struct mlg_result *out);
+	/* MUST: a new, empty state for one part of the file. */
+	void *(*begin)(const void *plan);
+	/* MUST: look at a batch of rows. Non-zero stops this check with an
+	 * error; *error (allocated, may stay NULL) says why. */
+	int (*batch)(const void *plan, void *state, struct mlg_batch *batch, char **error);
+	/* MUST: fold `from` (the next part in file order; its row numbers
+	 * follow `row_base` rows of earlier parts) into `into`; `from` is
+	 * freed with free_state() afterwards. */
+	void (*merge)(const void *plan, void *into, void *from, uint64_t row_base);
+	/* MUST: decide from the merged states. `in[0]` is "dataset". */
+	void (*end)(const struct mlg_check *check, const struct mlg_scan_input *in, size_t nin,
+		    struct mlg_result *out);
+	/* MUST: free a state; accepts NULL. */
+	void (*free_state)(void *state);
+	/* MUST: free a plan; accepts NULL. */
+	void (*free_plan)(void *plan);
 };
 
 struct mlg_diag;
@@ -138,7 +185,7 @@ char *mlg_check_path(const struct mlg_check *check, const char *name);
 
 /* Helpers for data kinds. */
 
-/** Index of the column called `name` among `columns`, or -1. */
+/** Index of the column called `name` among the setup's columns, or -1. */
 long mlg_column_index(const char *const *columns, size_t n, const char *name);
 /** Makes *out an error naming the missing column and listing those there are. */
 void mlg_result_no_column(struct mlg_result *out, const struct mlg_check *check,

@@ -66,6 +66,13 @@ int mlg_csv_next(struct mlg_csv *csv, const struct mlg_row **row);
 /** Bytes consumed so far (for progress and size accounting). */
 uint64_t mlg_csv_bytes_read(const struct mlg_csv *csv);
 
+/**
+ * Where the data records begin, right after opening: the byte offset and
+ * line number of the first record after the header (or of the first
+ * record, without a header). For readers that take over from here.
+ */
+void mlg_csv_data_start(const struct mlg_csv *csv, uint64_t *offset, uint64_t *line);
+
 /** Closes the reader; accepts NULL. */
 void mlg_csv_free(struct mlg_csv *csv);
 

@@ -55,10 +55,15 @@ struct mlg_dataset {
 	char *name;
 	char *path;      /* as written in the suite (after ${VAR} expansion) */
 	char *abs_path;  /* resolved against the suite file's folder */
-	char *format;    /* "csv" */
+	char *format;    /* "csv" (also TSV) or "jsonl" */
 	char delimiter;
 	char quote;
 	int header;
+	char **null_values;   /* unquoted cells read as null besides the empty one */
+	size_t nnull_values;
+	char **columns;       /* read only these (NULL: all) */
+	size_t ncolumns;
+	char *git_ref;        /* read the file at this revision (NULL: the working tree) */
 	int line, column;
 };
 
@@ -68,6 +73,8 @@ struct mlg_suite {
 	char *name;        /* "suite", or the file name */
 	char sha256[65];   /* digest of the suite file's bytes */
 	double default_timeout_s;
+	size_t max_memory;         /* budget for exact state of data checks; 0: none */
+	unsigned int max_examples; /* failing examples kept per check */
 	struct mlg_dataset *datasets;
 	size_t ndatasets;
 	struct mlg_check *checks;

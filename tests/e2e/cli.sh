@@ -330,5 +330,5 @@ test_a_fifo_dataset_is_an_error_not_a_hang() {
 	printf '{ "datasets": { "d": { "path": "pipe.csv" } }, "checks": [ { "kind": "data.row_count", "dataset": "d", "min": 1 } ] }\n' > mlgate.json
 	timeout 20 "$MLGATE" run --json r.json >out.txt 2>&1
 	[ $? = 3 ] || { echo "expected exit 3"; cat out.txt; return 1; }
-	jq -e '.checks[0].message == "dataset '"'"'d'"'"': '"'"'pipe.csv'"'"' is not a regular file"' r.json >/dev/null || { jq .checks[0].message r.json; return 1; }
+	jq -e '.checks[0].message == "dataset '"'"'d'"'"': '"'"'pipe.csv'"'"' is not a regular file (a FIFO)"' r.json >/dev/null || { jq .checks[0].message r.json; return 1; }
 }

@@ -1,0 +1,140 @@
+/*
+ * The CSV tokenizer of the scan engine: RFC 4180 records from memory into
+ * batches of cells, with no allocation per row (cells point into the
+ * input; only quoted cells with doubled quotes are copied).
+ *
+ * Most of the time goes into finding the next delimiter or line break of
+ * an unquoted field. On x86-64 CPUs with AVX2 (picked at run time, so one
+ * binary runs on every runner) 32 bytes are compared at once; elsewhere a
+ * table lookup per byte does it.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define HAVE_AVX2_PATH 1
+#endif
+
+#include "reader.h"
+#include "util.h"
+
+static size_t next_special_generic(const char *buf, size_t pos, size_t len, char delim)
+{
+	while (pos < len) {
+		char c = buf[pos];
+
+		if (c == delim || c == '\n' || c == '\r')
+			break;
+		pos++;
+	}
+	return pos;
+}
+
+#define SCAN_FN scan_generic
+#define NEXT_SPECIAL next_special_generic
+#define SCAN_ATTR
+#include "csvscan_body.h"
+#undef SCAN_FN
+#undef NEXT_SPECIAL
+#undef SCAN_ATTR
+
+#ifdef HAVE_AVX2_PATH
+__attribute__((target("avx2"))) static inline size_t
+next_special_avx2(const char *buf, size_t pos, size_t len, char delim)
+{
+	const __m256i vd = _mm256_set1_epi8(delim);
+	const __m256i vn = _mm256_set1_epi8('\n');
+	const __m256i vr = _mm256_set1_epi8('\r');
+
+	while (pos + 32 <= len) {
+		__m256i x = _mm256_loadu_si256((const __m256i *)(const void *)(buf + pos));
+		__m256i m = _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(x, vd),
+							     _mm256_cmpeq_epi8(x, vn)),
+					    _mm256_cmpeq_epi8(x, vr));
+		unsigned bits = (unsigned)_mm256_movemask_epi8(m);
+
+		if (bits)
+			return pos + (size_t)__builtin_ctz(bits);
+		pos += 32;
+	}
+	return next_special_generic(buf, pos, len, delim);
+}
+
+#define SCAN_FN scan_avx2
+#define NEXT_SPECIAL next_special_avx2
+#define SCAN_ATTR __attribute__((target("avx2")))
+#include "csvscan_body.h"
+#undef SCAN_FN
+#undef NEXT_SPECIAL
+#undef SCAN_ATTR
+#endif
+
+static int force_generic = -1; /* -1: not decided yet */
+
+void mlg_csvscan_force_generic(int on)
+{
+	force_generic = on;
+}
+
+static int use_avx2(void)
+{
+#ifdef HAVE_AVX2_PATH
+	if (force_generic < 0) {
+		const char *e = getenv("MLGATE_SIMD");
+
+		force_generic = e && !strcmp(e, "generic");
+	}
+	if (force_generic)
+		return 0;
+	__builtin_cpu_init();
+	return __builtin_cpu_supports("avx2");
+#else
+	return 0;
+#endif
+}
+
+const char *mlg_csvscan_simd(void)
+{
+	return use_avx2() ? "avx2" : "generic";
+}
+
+size_t mlg_csvscan(const struct mlg_csv_dialect *d, const char *buf, size_t len, size_t pos,
+		   size_t stop, int final, uint64_t base, struct mlg_batch_impl *b,
+		   mlg_batch_sink sink, void *payload, struct mlg_part_result *res)
+{
+#ifdef HAVE_AVX2_PATH
+	if (use_avx2())
+		return scan_avx2(d, buf, len, pos, stop, final, base, b, sink, payload, res);
+#endif
+	return scan_generic(d, buf, len, pos, stop, final, base, b, sink, payload, res);
+}
+
+uint64_t mlg_csvscan_count_quotes(char quote, const char *buf, size_t from, size_t to)
+{
+	uint64_t n = 0;
+
+	for (size_t i = from; i < to; i++)
+		n += buf[i] == quote;
+	return n;
+}
+
+size_t mlg_csvscan_boundary(const struct mlg_csv_dialect *d, const char *buf, size_t len,
+			    size_t pos, int in_quotes)
+{
+	/* a record starts right after a line break that is outside quotes */
+	while (pos < len) {
+		char c = buf[pos];
+
+		if (c == d->quote) {
+			in_quotes = !in_quotes;
+		} else if (!in_quotes && (c == '\n' || c == '\r')) {
+			pos++;
+			if (c == '\r' && pos < len && buf[pos] == '\n')
+				pos++;
+			return pos;
+		}
+		pos++;
+	}
+	return len;
+}
