@@ -7,19 +7,43 @@
 
 #include "mlgate/registry.h"
 
+extern const struct mlg_check_kind mlg_kind_data_allowed_values;
+extern const struct mlg_check_kind mlg_kind_data_class_balance;
+extern const struct mlg_check_kind mlg_kind_data_compare;
+extern const struct mlg_check_kind mlg_kind_data_conflicting_labels;
+extern const struct mlg_check_kind mlg_kind_data_distinct;
+extern const struct mlg_check_kind mlg_kind_data_freshness;
+extern const struct mlg_check_kind mlg_kind_data_length;
+extern const struct mlg_check_kind mlg_kind_data_no_overlap;
 extern const struct mlg_check_kind mlg_kind_data_not_null;
+extern const struct mlg_check_kind mlg_kind_data_pattern;
+extern const struct mlg_check_kind mlg_kind_data_pii;
 extern const struct mlg_check_kind mlg_kind_data_range;
 extern const struct mlg_check_kind mlg_kind_data_row_count;
 extern const struct mlg_check_kind mlg_kind_data_schema;
+extern const struct mlg_check_kind mlg_kind_data_stats;
+extern const struct mlg_check_kind mlg_kind_data_unique;
 extern const struct mlg_check_kind mlg_kind_infra_command;
 extern const struct mlg_check_kind mlg_kind_infra_file;
 extern const struct mlg_check_kind mlg_kind_model_metric;
 
 static const struct mlg_check_kind *const kinds[] = {
+	&mlg_kind_data_allowed_values,
+	&mlg_kind_data_class_balance,
+	&mlg_kind_data_compare,
+	&mlg_kind_data_conflicting_labels,
+	&mlg_kind_data_distinct,
+	&mlg_kind_data_freshness,
+	&mlg_kind_data_length,
+	&mlg_kind_data_no_overlap,
 	&mlg_kind_data_not_null,
+	&mlg_kind_data_pattern,
+	&mlg_kind_data_pii,
 	&mlg_kind_data_range,
 	&mlg_kind_data_row_count,
 	&mlg_kind_data_schema,
+	&mlg_kind_data_stats,
+	&mlg_kind_data_unique,
 	&mlg_kind_infra_command,
 	&mlg_kind_infra_file,
 	&mlg_kind_model_metric,
@@ -84,6 +108,8 @@ const char *mlg_param_type_name(enum mlg_param_type type)
 		return "dataset";
 	case MLG_PARAM_PATH:
 		return "path";
+	case MLG_PARAM_BOUND:
+		return "number or time";
 	}
 	return "?";
 }

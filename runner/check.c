@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "jsonc.h"
 #include "mlgate/check.h"
@@ -141,18 +142,68 @@ const char *mlg_plural(unsigned long long n)
 	return n == 1 ? "" : "s";
 }
 
+int mlg_check_time(const struct mlg_check *check, const char *name, int64_t *micros)
+{
+	const cJSON *v = mlg_check_param(check, name);
+
+	if (!v || !cJSON_IsString(v))
+		return 0;
+	return mlg_parse_timestamp(v->valuestring, strlen(v->valuestring), micros) == 0;
+}
+
 void mlg_check_bounds(const struct mlg_check *check, struct mlg_diag *diag, const char *low,
 		      const char *high)
 {
 	double lo, hi;
+	int64_t tlo, thi;
 	int has_lo = mlg_check_number(check, low, &lo);
 	int has_hi = mlg_check_number(check, high, &hi);
+	int has_tlo = mlg_check_time(check, low, &tlo);
+	int has_thi = mlg_check_time(check, high, &thi);
 	char a[32], b[32];
 
-	if (!has_lo && !has_hi)
+	if ((has_lo || has_hi) && (has_tlo || has_thi)) {
+		mlg_diag_check(diag, check, low, "\"%s\" and \"%s\" must both be numbers or both be times",
+			       low, high);
+		return;
+	}
+	if (has_tlo && has_thi && tlo > thi) {
+		mlg_diag_check(diag, check, low, "\"%s\" is later than \"%s\"", low, high);
+		return;
+	}
+	if (!has_lo && !has_hi && !has_tlo && !has_thi)
 		mlg_diag_check(diag, check, NULL, "%s needs \"%s\", \"%s\" or both",
 			       check->kind->name, low, high);
 	else if (has_lo && has_hi && lo > hi)
 		mlg_diag_check(diag, check, low, "\"%s\" (%s) is greater than \"%s\" (%s)", low,
 			       mlg_format_number(lo, a), high, mlg_format_number(hi, b));
+}
+
+const char *mlg_format_time(int64_t micros, char buf[40])
+{
+	int64_t secs = micros / 1000000, frac = micros % 1000000;
+	struct tm tm;
+	time_t t;
+
+	if (frac < 0) {
+		frac += 1000000;
+		secs--;
+	}
+	t = (time_t)secs;
+	if (!gmtime_r(&t, &tm)) {
+		snprintf(buf, 40, "%lld", (long long)micros);
+		return buf;
+	}
+	/* years outside 0..9999 are not RFC 3339: show the number instead */
+	if (tm.tm_year < -1900 || tm.tm_year > 8099)
+		snprintf(buf, 40, "%lld", (long long)micros);
+	else if (frac)
+		snprintf(buf, 40, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", (tm.tm_year + 1900) % 10000,
+			 (tm.tm_mon + 1) % 100, tm.tm_mday % 100, tm.tm_hour % 100, tm.tm_min % 100,
+			 tm.tm_sec % 100, (int)frac % 1000000);
+	else
+		snprintf(buf, 40, "%04d-%02d-%02dT%02d:%02d:%02dZ", (tm.tm_year + 1900) % 10000,
+			 (tm.tm_mon + 1) % 100, tm.tm_mday % 100, tm.tm_hour % 100, tm.tm_min % 100,
+			 tm.tm_sec % 100);
+	return buf;
 }

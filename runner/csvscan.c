@@ -19,7 +19,17 @@
 #include "reader.h"
 #include "util.h"
 
-static size_t next_special_generic(const char *buf, size_t pos, size_t len, char delim)
+/*
+ * Positions of the bytes that end an unquoted field (delimiter, CR, LF) in
+ * the 64 bytes from `base`, as a bit mask: computed once per 64 bytes and
+ * consumed field after field.
+ */
+struct special_cache {
+	size_t base;
+	uint64_t mask;
+};
+
+static size_t next_special_scalar(const char *buf, size_t pos, size_t len, char delim)
 {
 	while (pos < len) {
 		char c = buf[pos];
@@ -31,6 +41,13 @@ static size_t next_special_generic(const char *buf, size_t pos, size_t len, char
 	return pos;
 }
 
+static inline size_t next_special_generic(struct special_cache *cache, const char *buf, size_t pos,
+					  size_t len, char delim)
+{
+	(void)cache;
+	return next_special_scalar(buf, pos, len, delim);
+}
+
 #define SCAN_FN scan_generic
 #define NEXT_SPECIAL next_special_generic
 #define SCAN_ATTR
@@ -40,25 +57,46 @@ static size_t next_special_generic(const char *buf, size_t pos, size_t len, char
 #undef SCAN_ATTR
 
 #ifdef HAVE_AVX2_PATH
-__attribute__((target("avx2"))) static inline size_t
-next_special_avx2(const char *buf, size_t pos, size_t len, char delim)
+__attribute__((target("avx2"))) static inline uint64_t special_mask_avx2(const char *p, char delim)
 {
 	const __m256i vd = _mm256_set1_epi8(delim);
 	const __m256i vn = _mm256_set1_epi8('\n');
 	const __m256i vr = _mm256_set1_epi8('\r');
+	__m256i a = _mm256_loadu_si256((const __m256i *)(const void *)p);
+	__m256i b = _mm256_loadu_si256((const __m256i *)(const void *)(p + 32));
+	__m256i ma = _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(a, vd), _mm256_cmpeq_epi8(a, vn)),
+				     _mm256_cmpeq_epi8(a, vr));
+	__m256i mb = _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(b, vd), _mm256_cmpeq_epi8(b, vn)),
+				     _mm256_cmpeq_epi8(b, vr));
 
-	while (pos + 32 <= len) {
-		__m256i x = _mm256_loadu_si256((const __m256i *)(const void *)(buf + pos));
-		__m256i m = _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(x, vd),
-							     _mm256_cmpeq_epi8(x, vn)),
-					    _mm256_cmpeq_epi8(x, vr));
-		unsigned bits = (unsigned)_mm256_movemask_epi8(m);
+	return (uint64_t)(uint32_t)_mm256_movemask_epi8(ma) |
+	       ((uint64_t)(uint32_t)_mm256_movemask_epi8(mb) << 32);
+}
 
-		if (bits)
-			return pos + (size_t)__builtin_ctz(bits);
-		pos += 32;
+__attribute__((target("avx2"))) static inline size_t
+next_special_avx2(struct special_cache *cache, const char *buf, size_t pos, size_t len, char delim)
+{
+	uint64_t m;
+
+	if (pos < cache->base || pos - cache->base >= 64) {
+		/* out of the cached block (or none yet): start one at pos */
+		if (pos + 64 > len)
+			return next_special_scalar(buf, pos, len, delim);
+		cache->base = pos;
+		cache->mask = special_mask_avx2(buf + pos, delim);
 	}
-	return next_special_generic(buf, pos, len, delim);
+	m = cache->mask & (~0ull << (pos - cache->base));
+	while (!m) {
+		cache->base += 64;
+		if (cache->base + 64 > len) {
+			size_t from = cache->base;
+
+			cache->base = (size_t)-1;
+			return next_special_scalar(buf, from, len, delim);
+		}
+		cache->mask = m = special_mask_avx2(buf + cache->base, delim);
+	}
+	return cache->base + (size_t)__builtin_ctzll(m);
 }
 
 #define SCAN_FN scan_avx2

@@ -13,14 +13,16 @@ static size_t SCAN_FN(const struct mlg_csv_dialect *d, const char *buf, size_t l
 	const size_t ncols = d->ncolumns;
 	const uint8_t *used = b->used;
 	uint64_t lines = res->nlines;
+	struct special_cache cache = { (size_t)-1, 0 };
 
 	for (;;) {
 		size_t rec_start, field = 0;
 		uint64_t rec_lines;
 		size_t row = b->pub.nrows;
 
-		/* blank lines; the LF of a CRLF is not a line of its own */
-		while (pos < len) {
+		/* blank lines; the LF of a CRLF is not a line of its own. Those
+		 * at `stop` belong to the next part. */
+		while (pos < len && pos < stop) {
 			char c = buf[pos];
 
 			if (c == '\n') {
@@ -106,7 +108,7 @@ static size_t SCAN_FN(const struct mlg_csv_dialect *d, const char *buf, size_t l
 					goto done;
 				}
 			} else {
-				size_t q = NEXT_SPECIAL(buf, pos, len, delim);
+				size_t q = NEXT_SPECIAL(&cache, buf, pos, len, delim);
 
 				if (q == len && !final)
 					goto incomplete;

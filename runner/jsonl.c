@@ -4,14 +4,15 @@
  * allocation per row. Cells point into the input; only strings holding
  * escapes are decoded, into the batch's arena.
  *
- * A record's keys are flattened to dotted paths ("user.country") whose
- * FNV-1a hash is carried from the parent's, so a nested key costs only its
- * own bytes; the path is then looked up in an index built once from the
- * column names. Each column remembers the record that last set it, which
- * tells a key given twice, and the columns a record left out, without
- * clearing anything per row. Paths that are not columns go into a small
- * per-record set, so that a repeated key is an error whichever columns the
- * dataset reads.
+ * A record's keys are flattened to dotted paths ("user.country") and
+ * looked up in an index built once from the column names. The records of a
+ * file mostly list their keys in the same order, so the n-th key is first
+ * compared with the column the n-th key of the previous record named; only
+ * a miss pays for hashing. Each column remembers the record that last set
+ * it, which tells a key given twice, and the columns a record left out,
+ * without clearing anything per row. Paths that are not columns go into a
+ * small per-record set, so that a repeated key is an error whichever
+ * columns the dataset reads.
  */
 #include <stdarg.h>
 #include <stdlib.h>
@@ -29,8 +30,10 @@
 #define FNV_OFFSET 0xcbf29ce484222325ull
 #define FNV_PRIME 0x100000001b3ull
 
-static uint64_t fnv_add(uint64_t h, const char *p, size_t len)
+static uint64_t fnv1a(const char *p, size_t len)
 {
+	uint64_t h = FNV_OFFSET;
+
 	for (size_t i = 0; i < len; i++) {
 		h ^= (unsigned char)p[i];
 		h *= FNV_PRIME;
@@ -51,6 +54,7 @@ struct mlg_jsonl_index {
 	size_t ncolumns;
 	size_t mask;
 	struct index_slot *slots;
+	const struct index_slot **by_column; /* a name listed twice: the first's slot */
 };
 
 struct mlg_jsonl_index *mlg_jsonl_index_new(const char *const *columns, size_t n)
@@ -64,9 +68,10 @@ struct mlg_jsonl_index *mlg_jsonl_index_new(const char *const *columns, size_t n
 	index->ncolumns = n;
 	index->mask = size - 1;
 	index->slots = mlg_xcalloc(size, sizeof(*index->slots));
+	index->by_column = mlg_xcalloc(n, sizeof(*index->by_column));
 	for (size_t c = 0; c < n; c++) {
 		size_t len = strlen(columns[c]);
-		uint64_t h = fnv_add(FNV_OFFSET, columns[c], len);
+		uint64_t h = fnv1a(columns[c], len);
 		size_t i = h & index->mask;
 
 		for (;; i = (i + 1) & index->mask) {
@@ -77,11 +82,14 @@ struct mlg_jsonl_index *mlg_jsonl_index_new(const char *const *columns, size_t n
 				s->name = mlg_xstrndup(columns[c], len);
 				s->len = len;
 				s->column = c;
+				index->by_column[c] = s;
 				break;
 			}
 			/* a name listed twice: the first column gets the values */
-			if (s->hash == h && s->len == len && !memcmp(s->name, columns[c], len))
+			if (s->hash == h && s->len == len && !memcmp(s->name, columns[c], len)) {
+				index->by_column[c] = s;
 				break;
+			}
 		}
 	}
 	return index;
@@ -94,6 +102,7 @@ void mlg_jsonl_index_free(struct mlg_jsonl_index *index)
 	for (size_t i = 0; i <= index->mask; i++)
 		free((char *)index->slots[i].name);
 	free(index->slots);
+	free(index->by_column);
 	free(index);
 }
 
@@ -132,7 +141,10 @@ struct parser {
 	size_t *used;                 /* the columns split out */
 	size_t nused;
 	size_t nfilled;               /* of those, set by this record */
-	char *path;                   /* the dotted path of the current key */
+	size_t *predicted;            /* per key of a record, in order: the previous one's column */
+	size_t npredicted;
+	size_t nkeys;                 /* keys of this record so far */
+	char *path;                   /* the dotted path of a nested key */
 	size_t path_cap;
 	char *scratch;                /* a string with escapes, decoded */
 	size_t scratch_cap;
@@ -168,6 +180,7 @@ static void parser_release(struct parser *p)
 {
 	free(p->stamp);
 	free(p->used);
+	free(p->predicted);
 	free(p->path);
 	free(p->scratch);
 	free(p->seen);
@@ -194,8 +207,8 @@ static int fail(struct parser *p, size_t pos, const char *fmt, ...)
 	return -1;
 }
 
-/* The current path for a message: control bytes as \xNN, long ones cut. */
-static int fail_twice(struct parser *p, size_t pos, size_t len)
+/* The path for a message: control bytes as \xNN, a long one cut. */
+static int fail_twice(struct parser *p, size_t pos, const char *path, size_t len)
 {
 	struct mlg_strbuf sb = MLG_STRBUF_INIT;
 	size_t n = len;
@@ -204,11 +217,11 @@ static int fail_twice(struct parser *p, size_t pos, size_t len)
 	if (n > SHOWN_KEY_MAX) {
 		n = SHOWN_KEY_MAX;
 		/* not in the middle of a character */
-		while (n > 0 && ((unsigned char)p->path[n] & 0xc0) == 0x80)
+		while (n > 0 && ((unsigned char)path[n] & 0xc0) == 0x80)
 			n--;
 	}
 	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)p->path[i];
+		unsigned char c = (unsigned char)path[i];
 
 		if (c < 0x20 || c == 0x7f)
 			mlg_strbuf_addf(&sb, "\\x%02x", c);
@@ -230,8 +243,11 @@ static void reserve(char **buf, size_t *cap, size_t need)
 	*buf = mlg_xrealloc(*buf, *cap);
 }
 
-static size_t skip_space(const struct parser *p, size_t i)
+static inline size_t skip_space(const struct parser *p, size_t i)
 {
+	/* most JSON Lines are written without blanks between tokens */
+	if (i < p->end && (unsigned char)p->buf[i] > ' ')
+		return i;
 	while (i < p->end && (p->buf[i] == ' ' || p->buf[i] == '\t' || p->buf[i] == '\r'))
 		i++;
 	return i;
@@ -256,6 +272,36 @@ static const unsigned char string_special[256] = {
 	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
 	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
 };
+
+#define ONES 0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
+
+/*
+ * The first byte of s[i..end) that string_special[] marks, or end. Eight
+ * bytes at a time where the machine allows: a word with a quote, a
+ * backslash, a control or a non-ASCII byte sets the high bit of the first
+ * such byte (bits above it may be set by borrows; they are not looked at).
+ */
+static inline size_t next_special(const unsigned char *s, size_t i, size_t end)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	while (end - i >= 8) {
+		uint64_t w, q, b, hits;
+
+		memcpy(&w, s + i, 8);
+		q = w ^ (ONES * '"');
+		b = w ^ (ONES * '\\');
+		hits = ((w - ONES * 0x20) | (q - ONES) | (b - ONES)) & ~w & HIGHS;
+		hits |= w & HIGHS;
+		if (hits)
+			return i + (size_t)__builtin_ctzll(hits) / 8;
+		i += 8;
+	}
+#endif
+	while (i < end && !string_special[s[i]])
+		i++;
+	return i;
+}
 
 /*
  * Length of the well-formed UTF-8 sequence at s[0..n) whose first byte is
@@ -337,6 +383,32 @@ static size_t put_utf8(char *o, unsigned long cp)
 }
 
 /*
+ * The code point of the \\u escape at buf[i], a surrogate pair taking the
+ * escape after it too; *len is the bytes read. -1 when it is not valid.
+ */
+static long unicode_escape(struct parser *p, size_t i, size_t *len)
+{
+	static const char no_hex[] = "invalid JSON: \\u must be followed by four hex digits";
+	static const char unpaired[] = "invalid JSON: unpaired surrogate in a \\u escape";
+	long hi = hex4(p, i + 2), lo;
+
+	*len = 6;
+	if (hi < 0)
+		return fail(p, i, no_hex);
+	if (hi < 0xd800 || hi > 0xdfff)
+		return hi;
+	if (hi >= 0xdc00 || p->end - i < 8 || p->buf[i + 6] != '\\' || p->buf[i + 7] != 'u')
+		return fail(p, i, unpaired);
+	lo = hex4(p, i + 8);
+	if (lo < 0)
+		return fail(p, i + 6, no_hex);
+	if (lo < 0xdc00 || lo > 0xdfff)
+		return fail(p, i, unpaired);
+	*len = 12;
+	return 0x10000 + ((hi - 0xd800) << 10) + (lo - 0xdc00);
+}
+
+/*
  * Decodes the string opened at `open` whose first escape is at `i` into
  * p->scratch (never longer than its JSON text), checking the rest of it.
  */
@@ -351,7 +423,7 @@ static int decode_string(struct parser *p, size_t open, size_t i, size_t *after,
 	for (;;) {
 		unsigned char c;
 		size_t n;
-		long cp, lo;
+		long cp;
 
 		if (i >= p->end)
 			return fail(p, open, "invalid JSON: unexpected end of line inside a string");
@@ -399,25 +471,11 @@ static int decode_string(struct parser *p, size_t open, size_t i, size_t *after,
 			p->scratch[o++] = '\t';
 			break;
 		case 'u':
-			cp = hex4(p, i + 2);
+			cp = unicode_escape(p, i, &n);
 			if (cp < 0)
-				return fail(p, i, "invalid JSON: \\u must be followed by four hex digits");
-			if (cp >= 0xdc00 && cp <= 0xdfff)
-				return fail(p, i, "invalid JSON: unpaired surrogate in a \\u escape");
-			if (cp >= 0xd800 && cp <= 0xdbff) {
-				if (p->end - i < 8 || buf[i + 6] != '\\' || buf[i + 7] != 'u')
-					return fail(p, i, "invalid JSON: unpaired surrogate in a \\u escape");
-				lo = hex4(p, i + 8);
-				if (lo < 0)
-					return fail(p, i + 6,
-						    "invalid JSON: \\u must be followed by four hex digits");
-				if (lo < 0xdc00 || lo > 0xdfff)
-					return fail(p, i, "invalid JSON: unpaired surrogate in a \\u escape");
-				cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-				i += 6;
-			}
+				return -1;
 			o += put_utf8(p->scratch + o, (unsigned long)cp);
-			i += 6;
+			i += n;
 			continue;
 		default:
 			c = (unsigned char)buf[i + 1];
@@ -434,20 +492,17 @@ static int decode_string(struct parser *p, size_t open, size_t i, size_t *after,
 }
 
 /*
- * Parses the string whose opening quote is at *pos and moves *pos past it;
- * *out and *out_len give its text: the input's bytes when it holds no escape,
- * else the decoded bytes in p->scratch (valid until the next string).
+ * parse_string() past the first byte that string_special[] marks, at i:
+ * non-ASCII text, an escape or an error.
  */
-static int parse_string(struct parser *p, size_t *pos, const char **out, size_t *out_len)
+static int parse_string_rest(struct parser *p, size_t open, size_t i, size_t *pos,
+			     const char **out, size_t *out_len)
 {
 	const unsigned char *s = (const unsigned char *)p->buf;
-	size_t open = *pos, i = open + 1;
 
 	for (;;) {
 		size_t n;
 
-		while (i < p->end && !string_special[s[i]])
-			i++;
 		if (i >= p->end)
 			return fail(p, open, "invalid JSON: unexpected end of line inside a string");
 		if (s[i] == '"')
@@ -459,12 +514,31 @@ static int parse_string(struct parser *p, size_t *pos, const char **out, size_t 
 		n = utf8_sequence(s + i, p->end - i);
 		if (!n)
 			return fail(p, i, "invalid UTF-8 in a string");
-		i += n;
+		i = next_special(s, i + n, p->end);
 	}
 	*out = p->buf + open + 1;
 	*out_len = i - open - 1;
 	*pos = i + 1;
 	return 0;
+}
+
+/*
+ * Parses the string whose opening quote is at *pos and moves *pos past it;
+ * *out and *out_len give its text: the input's bytes when it holds no escape,
+ * else the decoded bytes in p->scratch (valid until the next string). The
+ * common case, plain ASCII, stays inline.
+ */
+static inline int parse_string(struct parser *p, size_t *pos, const char **out, size_t *out_len)
+{
+	size_t open = *pos, i = next_special((const unsigned char *)p->buf, open + 1, p->end);
+
+	if (i < p->end && p->buf[i] == '"') {
+		*out = p->buf + open + 1;
+		*out_len = i - open - 1;
+		*pos = i + 1;
+		return 0;
+	}
+	return parse_string_rest(p, open, i, pos, out, out_len);
 }
 
 static int is_digit(char c)
@@ -644,11 +718,12 @@ static int skip_value(struct parser *p, size_t *pos, int depth)
 }
 
 /*
- * Remembers the path p->path[0..len) that is not a column; -1 when this
- * record already gave it. Slots of earlier records count as empty.
+ * Remembers path[0..len), which is not a column; -1 when this record
+ * already gave it. Slots of earlier records count as empty.
  */
-static int seen_add(struct parser *p, size_t len, uint64_t h)
+static int seen_add(struct parser *p, const char *path, size_t len)
 {
+	uint64_t h = fnv1a(path, len);
 	struct seen_slot *s;
 	size_t i;
 
@@ -672,11 +747,11 @@ static int seen_add(struct parser *p, size_t len, uint64_t h)
 		s = &p->seen[i];
 		if (s->gen != p->gen)
 			break;
-		if (s->hash == h && s->len == len && !memcmp(p->seen_bytes + s->off, p->path, len))
+		if (s->hash == h && s->len == len && !memcmp(p->seen_bytes + s->off, path, len))
 			return -1;
 	}
 	reserve(&p->seen_bytes, &p->seen_cap, p->seen_len + len);
-	memcpy(p->seen_bytes + p->seen_len, p->path, len);
+	memcpy(p->seen_bytes + p->seen_len, path, len);
 	s->hash = h;
 	s->gen = p->gen;
 	s->off = p->seen_len;
@@ -684,6 +759,40 @@ static int seen_add(struct parser *p, size_t len, uint64_t h)
 	p->seen_len += len;
 	p->nseen++;
 	return 0;
+}
+
+/* memcmp() == 0 for the few bytes of a key, without the call. */
+static int same_bytes(const char *a, const char *b, size_t n)
+{
+	for (size_t k = 0; k < n; k++)
+		if (a[k] != b[k])
+			return 0;
+	return 1;
+}
+
+/* The column of the record's next key, path[0..len), or NO_COLUMN. */
+static size_t find_column(struct parser *p, const char *path, size_t len)
+{
+	size_t k = p->nkeys++, c;
+
+	if (k < p->npredicted) {
+		c = p->predicted[k];
+		if (c != NO_COLUMN) {
+			const struct index_slot *s = p->index->by_column[c];
+
+			if (s->len == len && same_bytes(s->name, path, len))
+				return c;
+		}
+	} else {
+		size_t n = p->npredicted;
+
+		MLG_ALLOC_GROW(p->predicted, k + 1, p->npredicted);
+		while (n < p->npredicted)
+			p->predicted[n++] = NO_COLUMN;
+	}
+	c = index_find(p->index, path, len, fnv1a(path, len));
+	p->predicted[k] = c;
+	return c;
 }
 
 static void set_cell(struct parser *p, size_t col, const char *data, size_t len, int is_null)
@@ -698,12 +807,11 @@ static void set_cell(struct parser *p, size_t col, const char *data, size_t len,
 
 /*
  * Parses the object at *pos (its '{'), the record itself or one nested in
- * it, whose path p->path[0..prefix_len) hashes to prefix_hash: each key's
- * path is the prefix, a dot and the key (just the key in the record). Sets
- * the cells of the columns split out, or lists the paths when listing.
+ * it under the path p->path[0..prefix_len): each key's path is the prefix,
+ * a dot and the key (just the key in the record). Sets the cells of the
+ * columns split out, or lists the paths when listing.
  */
-static int parse_object(struct parser *p, size_t *pos, int depth, size_t prefix_len,
-			uint64_t prefix_hash)
+static int parse_object(struct parser *p, size_t *pos, int depth, size_t prefix_len)
 {
 	const char *buf = p->buf;
 	size_t i;
@@ -716,31 +824,33 @@ static int parse_object(struct parser *p, size_t *pos, int depth, size_t prefix_
 		return 0;
 	}
 	for (;;) {
-		const char *key, *text;
-		size_t key_pos = i, klen, plen, col = NO_COLUMN, start, tlen;
-		uint64_t h = prefix_hash;
+		const char *path, *text;
+		size_t key_pos = i, plen, col = NO_COLUMN, start, tlen;
 		int split;
 
 		if (i >= p->end || buf[i] != '"')
 			return fail(p, i, "invalid JSON: expected a key in double quotes");
-		if (parse_string(p, &i, &key, &klen) < 0)
+		if (parse_string(p, &i, &path, &plen) < 0)
 			return -1;
-		plen = prefix_len + (depth > 1) + klen;
-		reserve(&p->path, &p->path_cap, plen + 1);
-		if (depth > 1) {
-			p->path[prefix_len] = '.';
-			h = fnv_add(h, ".", 1);
+		/* a key of the record is its own path, until an object under it needs it copied */
+		if (depth > 1 || p->listing) {
+			size_t full = prefix_len + (depth > 1) + plen;
+
+			reserve(&p->path, &p->path_cap, full + 1);
+			if (depth > 1)
+				p->path[prefix_len] = '.';
+			memcpy(p->path + full - plen, path, plen);
+			path = p->path;
+			plen = full;
 		}
-		memcpy(p->path + plen - klen, key, klen);
-		h = fnv_add(h, key, klen);
-		if (p->index)
-			col = index_find(p->index, p->path, plen, h);
+		if (!p->listing)
+			col = find_column(p, path, plen);
 		if (col != NO_COLUMN) {
 			if (p->stamp[col] == p->gen)
-				return fail_twice(p, key_pos, plen);
+				return fail_twice(p, key_pos, path, plen);
 			p->stamp[col] = p->gen;
-		} else if (seen_add(p, plen, h) < 0) {
-			return fail_twice(p, key_pos, plen);
+		} else if (seen_add(p, path, plen) < 0) {
+			return fail_twice(p, key_pos, path, plen);
 		}
 		split = col < p->nsplit && p->b->used[col];
 
@@ -750,7 +860,11 @@ static int parse_object(struct parser *p, size_t *pos, int depth, size_t prefix_
 		i = skip_space(p, i + 1);
 		start = i;
 		if (i < p->end && buf[i] == '{') {
-			if (parse_object(p, &i, depth + 1, plen, h) < 0)
+			if (path != p->path) {
+				reserve(&p->path, &p->path_cap, plen + 1);
+				memcpy(p->path, path, plen);
+			}
+			if (parse_object(p, &i, depth + 1, plen) < 0)
 				return -1;
 			/* an object where a column was expected keeps its text, like an array */
 			if (split)
@@ -832,6 +946,7 @@ static int parse_record(struct parser *p, size_t pos, size_t end, size_t row)
 	p->row = row;
 	p->gen++;
 	p->nfilled = 0;
+	p->nkeys = 0;
 	p->nseen = 0;
 	p->seen_len = 0;
 	if (p->buf[pos] != '{') {
@@ -840,7 +955,7 @@ static int parse_record(struct parser *p, size_t pos, size_t end, size_t row)
 			return fail(p, pos, "a record must be a JSON object, found %s", what);
 		return fail(p, pos, "invalid JSON: expected '{' at the start of a record");
 	}
-	if (parse_object(p, &pos, 1, 0, FNV_OFFSET) < 0)
+	if (parse_object(p, &pos, 1, 0) < 0)
 		return -1;
 	pos = skip_space(p, pos);
 	if (pos < end)

@@ -351,6 +351,18 @@ static void check_param_type(struct mlg_suite *suite, const struct mlg_param *p,
 		else if (p->type == MLG_PARAM_PATH && !*v->valuestring)
 			mlg_diag_add(diag, path, "expected a file path, found an empty string");
 		break;
+	case MLG_PARAM_BOUND: {
+		int64_t t;
+
+		if (cJSON_IsString(v) &&
+		    mlg_parse_timestamp(v->valuestring, strlen(v->valuestring), &t) < 0)
+			mlg_diag_add(diag, path, "expected a number or an RFC 3339 date or time such as \"2024-01-31\" or \"2024-01-31T12:00:00Z\" (%s), found \"%s\"",
+				     p->doc, v->valuestring);
+		else if (!cJSON_IsString(v) && !cJSON_IsNumber(v))
+			mlg_diag_add(diag, path, "expected a number or an RFC 3339 date or time (%s), found %s",
+				     p->doc, describe(v));
+		break;
+	}
 	case MLG_PARAM_NUMBER:
 		if (!cJSON_IsNumber(v))
 			mlg_diag_add(diag, path, "expected a number (%s), found %s", p->doc, describe(v));

@@ -91,7 +91,7 @@ for dir in "$here"/data/*/*/; do
 	dir=${dir%/}
 	name="golden/$(basename "$(dirname "$dir")")/$(basename "$dir")"
 	# shellcheck disable=SC2053
-	[[ $name == $filter ]] || continue
+	[[ $name == $filter || ${name//\//_} == $filter ]] || continue
 	golden "$dir" "${name//\//_}"
 done
 

@@ -88,6 +88,8 @@ static int batch(const void *plan, void *state, struct mlg_batch *b, char **erro
 	const struct plan *p = plan;
 	struct state *s = state;
 
+	uint64_t all = 0;
+
 	for (size_t c = 0; c < p->n; c++) {
 		const struct mlg_cell *cells = mlg_batch_cells(b, (size_t)p->index[c]);
 		uint64_t n = 0;
@@ -95,7 +97,10 @@ static int batch(const void *plan, void *state, struct mlg_batch *b, char **erro
 		for (size_t i = 0; i < b->nrows; i++)
 			n += cells[i].is_null;
 		s->nulls[c] += n;
+		all += n;
 	}
+	if (!all)
+		return 0;
 	/* examples in row order, across the columns */
 	for (size_t i = 0; i < b->nrows && mlg_examples_want(&s->ex); i++)
 		for (size_t c = 0; c < p->n; c++)

@@ -188,19 +188,27 @@ static int batch(const void *plan, void *state, struct mlg_batch *b, char **erro
 	const struct plan *p = plan;
 	struct state *s = state;
 
+	uint64_t failing = 0;
+
 	for (size_t k = 0; k < p->n; k++) {
 		const struct column *c = &p->cols[k];
 		struct counts *n = &s->counts[k];
 		const uint8_t *st;
+		uint64_t nulls = 0, bad = 0;
 
 		if (c->index < 0)
 			continue;
 		mlg_batch_typed(b, (size_t)c->index, c->type, &st);
 		for (size_t i = 0; i < b->nrows; i++) {
-			n->nulls += st[i] == MLG_VALUE_NULL;
-			n->bad_type += st[i] == MLG_VALUE_BAD;
+			nulls += st[i] == MLG_VALUE_NULL;
+			bad += st[i] == MLG_VALUE_BAD;
 		}
+		n->nulls += nulls;
+		n->bad_type += bad;
+		failing += bad + (c->nullable ? 0 : nulls);
 	}
+	if (!failing)
+		return 0;
 	/* examples in row order, across the columns */
 	for (size_t i = 0; i < b->nrows && mlg_examples_want(&s->ex); i++) {
 		for (size_t k = 0; k < p->n; k++) {

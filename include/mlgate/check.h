@@ -39,7 +39,8 @@ enum mlg_param_type {
 	MLG_PARAM_STRINGS,  /* a string, or a non-empty list of strings */
 	MLG_PARAM_OBJECT,   /* a JSON object, checked by the kind's validate() */
 	MLG_PARAM_DATASET,  /* the name of a dataset declared under "datasets" */
-	MLG_PARAM_PATH      /* a file path, relative to the suite file's folder */
+	MLG_PARAM_PATH,     /* a file path, relative to the suite file's folder */
+	MLG_PARAM_BOUND     /* a number, or an RFC 3339 date or time string (bounds of time columns) */
 };
 
 /** One parameter of a kind. Tables end with an entry whose name is NULL. */
@@ -178,6 +179,11 @@ int mlg_check_bool(const struct mlg_check *check, const char *name, int fallback
  */
 int mlg_check_strings(const struct mlg_check *check, const char *name, const char ***out,
 		      size_t *count);
+/**
+ * A BOUND parameter given as a date or time string: 1 and *micros set
+ * (microseconds since the epoch, UTC); 0 when absent or a number.
+ */
+int mlg_check_time(const struct mlg_check *check, const char *name, int64_t *micros);
 /** The duration in seconds, or `fallback` when absent. */
 double mlg_check_duration(const struct mlg_check *check, const char *name, double fallback);
 /** A path parameter resolved against the suite's folder; caller frees. NULL when absent. */
@@ -200,6 +206,9 @@ const char *mlg_format_number(double v, char buf[32]);
  */
 void mlg_check_bounds(const struct mlg_check *check, struct mlg_diag *diag, const char *low,
 		      const char *high);
+
+/** Microseconds since the epoch as RFC 3339 UTC ("2024-01-31T12:00:00Z", fraction only when non-zero), in buf. */
+const char *mlg_format_time(int64_t micros, char buf[40]);
 
 /** A share or percentage for messages, to 4 significant digits ("66.67"). */
 const char *mlg_format_share(double v, char buf[32]);
