@@ -286,7 +286,7 @@ test_kind_examples_validate() {
 	# Every kind's example is a valid check as written.
 	mlg kinds --json > kinds.json || return 1
 	printf 'a,b\n1,2\n' > train.csv
-	jq '{datasets: {train: {path: "train.csv"}}, checks: [.[].example]}' kinds.json > mlgate.json
+	jq '{datasets: {train: {path: "train.csv"}, test: {path: "train.csv"}, serving: {path: "train.csv"}}, checks: [.[].example]}' kinds.json > mlgate.json
 	expect_exit 0 mlg validate
 }
 
