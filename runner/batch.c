@@ -231,6 +231,28 @@ static void parse_column(const struct mlg_cell *cells, size_t n, enum mlg_type t
 	}
 }
 
+/*
+ * A column already read as integers (by a schema check, say) need not be
+ * parsed again as floats: integers up to 2^53 convert exactly, and the
+ * parser's result for them would be the same double.
+ */
+static void floats_from_ints(const struct mlg_cell *cells, size_t n, const int64_t *ints,
+			     const uint8_t *int_status, double *v, uint8_t *status)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (int_status[i] == MLG_VALUE_OK && ints[i] >= -(1ll << 53) && ints[i] <= (1ll << 53)) {
+			/* "-0" is the integer 0 but the double -0.0 */
+			v[i] = ints[i] || cells[i].data[0] != '-' ? (double)ints[i] : -0.0;
+			status[i] = MLG_VALUE_OK;
+		} else if (int_status[i] == MLG_VALUE_NULL) {
+			status[i] = MLG_VALUE_NULL;
+		} else {
+			status[i] = mlg_parse_float(cells[i].data, cells[i].len, &v[i]) < 0 ? MLG_VALUE_BAD
+											  : MLG_VALUE_OK;
+		}
+	}
+}
+
 const void *mlg_batch_typed(struct mlg_batch *pub, size_t col, enum mlg_type type,
 			    const uint8_t **status)
 {
@@ -249,7 +271,13 @@ const void *mlg_batch_typed(struct mlg_batch *pub, size_t col, enum mlg_type typ
 			c->typed[t] = mlg_xmalloc(b->cap * 8);
 	}
 	if (c->gen[t] != b->gen) {
-		parse_column(c->cells, pub->nrows, type, c->typed[t], c->status[t]);
+		unsigned ti = (unsigned)MLG_TYPE_INT;
+
+		if (type == MLG_TYPE_FLOAT && c->gen[ti] == b->gen)
+			floats_from_ints(c->cells, pub->nrows, c->typed[ti], c->status[ti], c->typed[t],
+					 c->status[t]);
+		else
+			parse_column(c->cells, pub->nrows, type, c->typed[t], c->status[t]);
 		c->gen[t] = b->gen;
 	}
 	*status = c->status[t];
