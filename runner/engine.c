@@ -451,6 +451,7 @@ int mlg_engine_run(struct mlg_run **out, const struct mlg_suite *suite,
 	atomic_init(&pool.next, 0);
 
 	nthreads = (size_t)(opts->jobs > 0 ? opts->jobs : online_cpus());
+	engine.jobs = nthreads;
 	if (nthreads > pool.ntasks)
 		nthreads = pool.ntasks;
 	if (nthreads <= 1) {

@@ -36,6 +36,7 @@ struct mlg_engine {
 	size_t ninputs, input_alloc;
 	struct mlg_pending *pending;  /* per check */
 	struct mlg_mem mem;
+	size_t jobs;                  /* -j, or the number of online CPUs */
 };
 
 /** A scanning check and which of its dataset parameters a scan serves. */

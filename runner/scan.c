@@ -438,7 +438,7 @@ static void free_states(struct scan *s)
 
 static void read_mapped(struct scan *s)
 {
-	size_t want = (size_t)(s->engine->opts->jobs > 0 ? s->engine->opts->jobs : 1);
+	size_t want = s->engine->jobs ? s->engine->jobs : 1;
 
 	for (int attempt = 0; attempt < 2; attempt++) {
 		struct part_job *jobs;
