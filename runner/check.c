@@ -92,6 +92,9 @@ char *mlg_check_path(const struct mlg_check *check, const char *name)
 
 long mlg_column_index(const char *const *columns, size_t n, const char *name)
 {
+	/* "" marks a column the dataset's "columns" option hides */
+	if (!*name)
+		return -1;
 	for (size_t i = 0; i < n; i++)
 		if (!strcmp(columns[i], name))
 			return (long)i;
@@ -102,11 +105,16 @@ void mlg_result_no_column(struct mlg_result *out, const struct mlg_check *check,
 			  const char *name, const char *const *columns, size_t n)
 {
 	struct mlg_strbuf list = MLG_STRBUF_INIT;
+	size_t shown = 0, visible = 0;
 
-	for (size_t i = 0; i < n && i < 20; i++)
-		mlg_strbuf_addf(&list, "%s%s", i ? ", " : "", columns[i]);
-	if (n > 20)
-		mlg_strbuf_addf(&list, ", ... (%zu in all)", n);
+	for (size_t i = 0; i < n; i++) {
+		if (!*columns[i])
+			continue; /* hidden by the dataset's "columns" */
+		if (visible++ < 20)
+			mlg_strbuf_addf(&list, "%s%s", shown++ ? ", " : "", columns[i]);
+	}
+	if (visible > 20)
+		mlg_strbuf_addf(&list, ", ... (%zu in all)", visible);
 	mlg_result_set(out, MLG_STATUS_ERROR, "dataset '%s' has no column '%s' (columns: %s)",
 		       check->dataset ? check->dataset->name : "?", name, mlg_strbuf_str(&list));
 	mlg_strbuf_release(&list);

@@ -428,6 +428,7 @@ int mlg_engine_run(struct mlg_run **out, const struct mlg_suite *suite,
 	}
 	for (size_t i = 0; i < suite->nchecks; i++) {
 		mlg_result_init(&run->results[i]);
+		run->results[i].max_examples = suite->max_examples;
 		if (in_shard && !in_shard[i]) {
 			mlg_result_set(&run->results[i], MLG_STATUS_SKIPPED, "in another shard (this is %d/%d)",
 				       opts->shard_index, opts->shard_count);

@@ -94,7 +94,8 @@ static void test_declarations(void **state)
 		if (!!k->run == !!k->scan)
 			fail_msg("kind '%s': exactly one of run and scan must be set (run %s, scan %s)",
 				 k->name, k->run ? "set" : "NULL", k->scan ? "set" : "NULL");
-		if (k->scan && !(k->scan->begin && k->scan->row && k->scan->end && k->scan->free))
+		if (k->scan && !(k->scan->prepare && k->scan->begin && k->scan->batch && k->scan->merge &&
+				 k->scan->end && k->scan->free_state && k->scan->free_plan))
 			fail_msg("kind '%s': scan ops incomplete", k->name);
 		for (const struct mlg_param *p = k->params; p->name; p++) {
 			nparams++;
@@ -168,6 +169,7 @@ static void default_parses(const char *owner, const struct mlg_param *p)
 		assert_true(cJSON_IsString(v));
 		break;
 	case MLG_PARAM_DURATION:
+	case MLG_PARAM_BOUND:
 		assert_true(cJSON_IsString(v) || cJSON_IsNumber(v));
 		break;
 	case MLG_PARAM_STRINGS:
@@ -282,6 +284,7 @@ static void test_param_type_names(void **state)
 	assert_string_equal(mlg_param_type_name(MLG_PARAM_OBJECT), "object");
 	assert_string_equal(mlg_param_type_name(MLG_PARAM_DATASET), "dataset");
 	assert_string_equal(mlg_param_type_name(MLG_PARAM_PATH), "path");
+	assert_string_equal(mlg_param_type_name(MLG_PARAM_BOUND), "number or time");
 }
 
 /* Golden cases: tests/data/<kind>/ for every kind. */
