@@ -9,8 +9,12 @@
  * on the number of threads. A compressed file is read as one stream.
  */
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+
+#include <openssl/evp.h>
 
 #include "engine_internal.h"
 #include "mlgate/csv.h"
@@ -25,6 +29,8 @@
 #define MIN_PART_BYTES (4u << 20)
 /* Window of a streamed (compressed) input. */
 #define STREAM_WINDOW (8u << 20)
+/* A part is read (and its pages let go) this much at a time. */
+#define READ_CHUNK (32u << 20)
 
 struct entry {
 	const struct mlg_check *check;
@@ -55,6 +61,8 @@ struct scan {
 	struct mlg_source *src;
 	const char *data;   /* mapped bytes, or NULL for a stream */
 	size_t len;
+	int mapped_file;    /* data is a read-only file mapping */
+	char sha256[65];    /* of a mapped file, taken beside the parse */
 	size_t data_start;  /* first byte of the first record */
 	uint64_t first_line;
 	int jsonl;
@@ -246,16 +254,29 @@ static size_t scan_mem(struct scan *s, const char *buf, size_t len, size_t pos, 
 	return mlg_csvscan(&s->dialect, buf, len, pos, stop, final, base, b, sink, c, &c->p->res);
 }
 
-/* Invalid UTF-8 in the part's bytes: the part stops at the record holding it. */
-static void check_utf8(struct scan *s, struct part *p, size_t *stop)
+/*
+ * A mapped file's pages stay in the page cache after the scan has passed
+ * them; dropping them from the process keeps its resident memory to what
+ * the checks hold, however large the file. Only for a mapped file: a git
+ * blob lives on the heap, where this would zero it.
+ */
+static void drop_pages(struct scan *s, size_t from, size_t to)
 {
-	size_t bad;
+	size_t page = 4096, a = (from + page - 1) & ~(page - 1), z = to & ~(page - 1);
 
-	if (s->jsonl)
-		return; /* the JSON reader checks strings itself */
-	bad = mlg_utf8_find_invalid(s->data, p->begin, p->end);
-	if (bad < p->end)
-		*stop = bad + 1;
+	if (!s->mapped_file || z <= a)
+		return;
+	madvise((void *)(uintptr_t)(s->data + a), z - a, MADV_DONTNEED);
+}
+
+/* The part reads the record holding the first invalid byte, then stops there. */
+static void utf8_error(struct part *p, size_t bad)
+{
+	p->res.error = -1;
+	p->res.err_row = p->res.nrows;
+	p->res.err_offset = bad;
+	p->res.err_text = mlg_xstrdup("invalid UTF-8");
+	p->res.err_line = (uint64_t)-1; /* unknown */
 }
 
 static void read_part(struct scan *s, size_t index)
@@ -263,20 +284,37 @@ static void read_part(struct scan *s, size_t index)
 	struct part *p = &s->parts[index];
 	struct mlg_batch_impl b;
 	struct sink_ctx c = { s, p, index, 0 };
-	size_t stop = p->end, pos;
+	size_t at = p->begin, pos = p->begin;
 
 	mlg_batch__init(&b, s->ncolumns, s->used, BATCH_ROWS, s->nulls.n ? &s->nulls : NULL,
 			&s->engine->mem);
 	mlg_batch__reset(&b, 1);
-	check_utf8(s, p, &stop);
-	pos = scan_mem(s, s->data, s->len, p->begin, stop, 1, 0, &b, &c);
-	if (!p->res.error && !p->res.stopped && stop < p->end) {
-		/* the record holding the bad byte was read: name it */
-		p->res.error = -1;
-		p->res.err_row = p->res.nrows;
-		p->res.err_offset = stop - 1;
-		p->res.err_text = mlg_xstrdup("invalid UTF-8");
-		p->res.err_line = (uint64_t)-1; /* unknown */
+	/* in chunks, so the bytes behind can be let go */
+	while (at < p->end) {
+		size_t cut = p->end - at > READ_CHUNK ? at + READ_CHUNK : p->end, stop = cut, bad = cut;
+
+		if (!s->jsonl) {
+			/* the JSON reader checks its strings itself */
+			bad = mlg_utf8_find_invalid(s->data, at, cut);
+			if (bad < cut)
+				stop = bad + 1;
+		}
+		pos = scan_mem(s, s->data, s->len, at, stop, 1, 0, &b, &c);
+		if (p->res.error || p->res.stopped)
+			break;
+		if (bad < cut) {
+			utf8_error(p, bad);
+			break;
+		}
+		/* the last record may run past the cut */
+		if (!s->jsonl && pos > cut && (bad = mlg_utf8_find_invalid(s->data, cut, pos)) < pos) {
+			utf8_error(p, bad);
+			break;
+		}
+		drop_pages(s, at, pos);
+		if (pos <= at)
+			break; /* nothing read: cannot happen, but never loop */
+		at = pos;
 	}
 	/* where the next part must begin, if the cut was right */
 	if (!p->res.error && !p->res.stopped && pos != p->end)
@@ -627,11 +665,29 @@ static void finish(struct scan *s)
 	}
 }
 
+/* The SHA-256 of a mapped file, read in chunks whose pages are let go after. */
 static void *hash_thread(void *arg)
 {
-	char hex[65];
+	struct scan *s = arg;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
 
-	mlg_source_sha256(arg, hex);
+	if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1)
+		goto done;
+	for (size_t at = 0; at < s->len; at += READ_CHUNK) {
+		size_t len = s->len - at < READ_CHUNK ? s->len - at : READ_CHUNK;
+
+		if (EVP_DigestUpdate(ctx, s->data + at, len) != 1)
+			goto done;
+		drop_pages(s, at, at + len);
+	}
+	if (EVP_DigestFinal_ex(ctx, md, &n) != 1 || n != 32)
+		goto done;
+	for (unsigned int i = 0; i < 32; i++)
+		snprintf(s->sha256 + 2 * i, 3, "%02x", md[i]);
+done:
+	EVP_MD_CTX_free(ctx);
 	return NULL;
 }
 
@@ -707,8 +763,10 @@ void mlg_engine__scan(struct mlg_engine *engine, const struct mlg_dataset *datas
 	if (s.data) {
 		/* the digest of a mapped file is taken beside the parsing threads */
 		pthread_t hasher;
-		int hashing = pthread_create(&hasher, NULL, hash_thread, s.src) == 0;
+		int hashing;
 
+		s.mapped_file = mlg_source_kind(s.src) == MLG_SOURCE_FILE;
+		hashing = s.mapped_file && pthread_create(&hasher, NULL, hash_thread, &s) == 0;
 		read_mapped(&s);
 		if (hashing)
 			pthread_join(hasher, NULL);
@@ -720,7 +778,9 @@ void mlg_engine__scan(struct mlg_engine *engine, const struct mlg_dataset *datas
 	{
 		char hex[65];
 
-		if (mlg_source_sha256(s.src, hex) == 0)
+		if (s.sha256[0])
+			mlg_engine__input_digest(engine, dataset, mlg_source_stored_bytes(s.src), s.sha256);
+		else if (mlg_source_sha256(s.src, hex) == 0)
 			mlg_engine__input_digest(engine, dataset, mlg_source_stored_bytes(s.src), hex);
 		else
 			mlg_engine__input_digest(engine, dataset, mlg_source_stored_bytes(s.src), NULL);
