@@ -790,20 +790,57 @@ HOT uint64_t eight_digits_value(uint64_t w)
 	return (((w & mask) * mul1) + (((w >> 16) & mask) * mul2)) >> 32;
 }
 
+HOT uint32_t load4(const char *p)
+{
+	uint32_t w;
+
+	memcpy(&w, p, sizeof(w));
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	w = __builtin_bswap32(w);
+#endif
+	return w;
+}
+
+/* is_eight_digits() and eight_digits_value() on 4 bytes: 32-bit
+ * constants fit in instructions, which suits short literals. */
+HOT int is_four_digits(uint32_t w)
+{
+	return !(((w + 0x46464646U) | (w - 0x30303030U)) & 0x80808080U);
+}
+
+HOT uint32_t four_digits_value(uint32_t w)
+{
+	w -= 0x30303030U;
+	w = w * 10 + (w >> 8);
+	return ((w & 0x00FF00FFU) * (1 + (100U << 16))) >> 16;
+}
+
 /*
  * Accumulates the digits from p into *m, wrapping past 19 digits (the
  * caller then starts over, see parse_long()); returns where they end.
+ * With `eights`, 8 digits at a time first: worth its set-up on long
+ * literals only.
  */
-HOT const char *scan_digits(const char *p, const char *end, uint64_t *m)
+HOT const char *scan_digits(const char *p, const char *end, uint64_t *m,
+			    int eights)
 {
 	uint64_t v = *m;
 
-	while (end - p >= 8 && is_eight_digits(load8(p))) {
+	while (eights && end - p >= 8 && is_eight_digits(load8(p))) {
 		v = v * 100000000 + eight_digits_value(load8(p));
 		p += 8;
 	}
-	for (; p < end && is_digit(*p); p++)
-		v = v * 10 + (uint64_t)(*p - '0');
+	while (end - p >= 4 && is_four_digits(load4(p))) {
+		v = v * 10000 + four_digits_value(load4(p));
+		p += 4;
+	}
+	for (; p < end; p++) {
+		unsigned d = (unsigned char)*p - (unsigned)'0';
+
+		if (d > 9)
+			break;
+		v = v * 10 + d;
+	}
 	*m = v;
 	return p;
 }
@@ -902,7 +939,7 @@ HOT int clinger(uint64_t m, int64_t e, int negative, double *out)
  * a negative number is arithmetic in GCC and Clang (implementation-defined
  * in C, documented by both).
  */
-static int eisel_lemire(uint64_t m, int e, int negative, double *out)
+HOT int eisel_lemire(uint64_t m, int e, int negative, double *out)
 {
 	const uint64_t *pow = pow5_128[e - POW5_MIN];
 	unsigned __int128 x;
@@ -981,7 +1018,7 @@ COLD int convert_strtod(const char *s, size_t len, double *out)
 	return 0;
 }
 
-/* What parse() found; for the rarer paths below. */
+/* What parse_general() found, for the rarer paths below. */
 struct literal {
 	const char *s;
 	size_t len;
@@ -1110,11 +1147,11 @@ OUT_OF_LINE int parse_general(const char *s, size_t len, double *out,
 		p++;
 
 	lit.int_start = p;
-	p = scan_digits(p, end, &m);
+	p = scan_digits(p, end, &m, 1);
 	lit.int_end = lit.frac_start = lit.frac_end = p;
 	if (p < end && *p == '.') {
 		lit.frac_start = ++p;
-		p = lit.frac_end = scan_digits(p, end, &m);
+		p = lit.frac_end = scan_digits(p, end, &m, 1);
 	}
 	if (lit.int_end == lit.int_start && lit.frac_end == lit.frac_start)
 		return -1;
@@ -1141,13 +1178,28 @@ OUT_OF_LINE int parse_general(const char *s, size_t len, double *out,
 }
 
 /*
+ * Step 2 for parse_common(), then parse_general() (which has no better
+ * idea than strtod) when it cannot decide.
+ */
+OUT_OF_LINE int parse_step2(const char *s, size_t len, double *out,
+			    int fallback, uint64_t m, int64_t e10,
+			    int negative)
+{
+	if (m != 0 && e10 >= POW5_MIN && e10 <= POW5_MAX &&
+	    eisel_lemire(m, (int)e10, negative, out) == 0)
+		return 0;
+	return parse_general(s, len, out, fallback);
+}
+
+/*
  * The common literal in one lean pass: at most 19 digits, an exponent
  * under 10^5, decided by step 1 or 2. Anything else, including every
- * error, goes to parse_general() from the start, as a tail call: so this
- * path needs few registers and no stack frame. It accepts nothing that
+ * error, goes to parse_general() from the start, as a tail call, so that
+ * none of its state weighs on this path. It accepts nothing that
  * parse_general() would reject (the same grammar, less of it).
  */
-HOT int parse(const char *s, size_t len, double *out, int fallback)
+HOT int parse_common(const char *s, size_t len, double *out, int fallback,
+		     int eights)
 {
 	const char *p = s, *end = s + len, *digits;
 	uint64_t m = 0;
@@ -1162,12 +1214,12 @@ HOT int parse(const char *s, size_t len, double *out, int fallback)
 		p++;
 	}
 	digits = p;
-	p = scan_digits(p, end, &m);
+	p = scan_digits(p, end, &m, eights);
 	ndigits = (size_t)(p - digits);
 	if (p < end && *p == '.') {
 		const char *frac = ++p;
 
-		p = scan_digits(p, end, &m);
+		p = scan_digits(p, end, &m, eights);
 		ndigits += (size_t)(p - frac);
 		e10 = frac - p;
 	}
@@ -1183,9 +1235,13 @@ HOT int parse(const char *s, size_t len, double *out, int fallback)
 			exp_negative = *p == '-';
 			p++;
 		}
-		exp_digits = p;
-		for (; p < end && is_digit(*p) && e < 100000; p++)
-			e = e * 10 + (*p - '0');
+		for (exp_digits = p; p < end && e < 100000; p++) {
+			unsigned d = (unsigned char)*p - (unsigned)'0';
+
+			if (d > 9)
+				break;
+			e = e * 10 + d;
+		}
 		if (p == exp_digits || p != end)
 			goto general;
 		e10 += exp_negative ? -e : e;
@@ -1194,11 +1250,31 @@ HOT int parse(const char *s, size_t len, double *out, int fallback)
 		goto general;
 	if (clinger(m, e10, negative, out) == 0)
 		return 0;
+	/* Long literals (17-digit reprs) often need step 2: inline there. */
+	if (!eights)
+		return parse_step2(s, len, out, fallback, m, e10, negative);
 	if (m != 0 && e10 >= POW5_MIN && e10 <= POW5_MAX &&
 	    eisel_lemire(m, (int)e10, negative, out) == 0)
 		return 0;
 general:
 	return parse_general(s, len, out, fallback);
+}
+
+/*
+ * Short literals (most cells) skip the 8-digit steps, whose six 64-bit
+ * constants would otherwise cost registers and set-up on every call.
+ */
+OUT_OF_LINE int parse_swar(const char *s, size_t len, double *out,
+			   int fallback)
+{
+	return parse_common(s, len, out, fallback, 1);
+}
+
+HOT int parse(const char *s, size_t len, double *out, int fallback)
+{
+	if (len >= 16)
+		return parse_swar(s, len, out, fallback);
+	return parse_common(s, len, out, fallback, 0);
 }
 
 int mlg_fastfloat__parse_nofallback(const char *s, size_t len, double *out)

@@ -76,6 +76,8 @@ struct scan {
 	size_t *null_lens;
 };
 
+static void drop_pages(struct scan *s, size_t from, size_t to);
+
 struct part_job {
 	struct scan *scan;
 	size_t index;
@@ -332,8 +334,16 @@ static void *part_thread(void *arg)
 
 static void count_quotes_thread_range(struct scan *s, size_t i, uint64_t *counts)
 {
-	counts[i] = mlg_csvscan_count_quotes(s->dialect.quote, s->data, s->parts[i].begin,
-					     s->parts[i].end);
+	size_t at = s->parts[i].begin, end = s->parts[i].end;
+
+	counts[i] = 0;
+	while (at < end) {
+		size_t to = end - at > READ_CHUNK ? at + READ_CHUNK : end;
+
+		counts[i] += mlg_csvscan_count_quotes(s->dialect.quote, s->data, at, to);
+		drop_pages(s, at, to);
+		at = to;
+	}
 }
 
 struct count_job {

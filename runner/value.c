@@ -232,29 +232,28 @@ int mlg_parse_bool(const char *s, size_t len, int *out)
 
 /* ---- date and timestamp ---- */
 
-/* Reads exactly n digits at p; returns -1 if any is not a digit. */
-static int read_digits(const char *p, size_t n)
+/*
+ * The value of the 2 digits at p, or -1 if either is not a digit. Both
+ * are tested without a branch: these run several times per timestamp.
+ */
+static int two_digits(const char *p)
 {
-	int v = 0;
-	size_t i;
+	unsigned hi = (unsigned char)p[0] - (unsigned)'0';
+	unsigned lo = (unsigned char)p[1] - (unsigned)'0';
 
-	for (i = 0; i < n; i++) {
-		if (!is_digit(p[i]))
-			return -1;
-		v = v * 10 + (p[i] - '0');
-	}
-	return v;
+	return ((hi > 9) | (lo > 9)) ? -1 : (int)(hi * 10 + lo);
 }
 
-static int is_leap(int64_t y)
+/* (y % 400 == 0) is (y % 100 == 0 && y % 16 == 0): cheaper to test. */
+static int is_leap(unsigned y)
 {
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	return (y % 4 == 0 && y % 100 != 0) || (y % 100 == 0 && y % 16 == 0);
 }
 
-static int days_in_month(int64_t y, int m)
+static unsigned days_in_month(unsigned y, unsigned m)
 {
-	static const int days[] = { 31, 28, 31, 30, 31, 30,
-				    31, 31, 30, 31, 30, 31 };
+	static const unsigned char days[] = { 31, 28, 31, 30, 31, 30,
+					      31, 31, 30, 31, 30, 31 };
 
 	return m == 2 && is_leap(y) ? 29 : days[m - 1];
 }
@@ -262,36 +261,63 @@ static int days_in_month(int64_t y, int m)
 /*
  * Days since 1970-01-01 of a proleptic Gregorian date, from Howard
  * Hinnant's days_from_civil: the year is shifted to start in March so the
- * leap day is last, then counted in 400-year eras of 146097 days.
+ * leap day is last, then counted in 400-year eras of 146097 days. Years
+ * are 0000-9999 here; one more era (400 years) keeps the March-based year
+ * of 0000-01 non-negative, so all of it is cheap unsigned arithmetic.
  */
-static int64_t days_from_civil(int64_t y, int m, int d)
+static int64_t days_from_civil(unsigned y, unsigned m, unsigned d)
 {
-	int64_t era, yoe, doy, doe;
+	unsigned era, yoe, doy, doe;
 
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
+	y = y + 400 - (m <= 2);
+	era = y / 400;
 	yoe = y - era * 400;
 	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
 	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
+	return (int64_t)era * 146097 + doe - 719468 - 146097;
 }
 
 #define DATE_LEN 10 /* "YYYY-MM-DD" */
 
+/* The 8 bytes at p as a little-endian word: s[0] in the low byte. */
+static uint64_t load8_le(const char *p)
+{
+	uint64_t w;
+
+	memcpy(&w, p, sizeof(w));
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	w = __builtin_bswap64(w);
+#endif
+	return w;
+}
+
 /*
  * Parses the 10 bytes of a YYYY-MM-DD date at s (the caller checked
  * they exist). Years are exactly four digits, 0000-9999, as in RFC 3339.
+ *
+ * "YYYY-MM-" is checked as one word: per byte, adding A and subtracting
+ * B sets the top bit unless the byte is a digit (A 0x46, B 0x30) or '-'
+ * (A 0x52, B 0x2D). A wrong byte cannot hide: the lowest one gets no
+ * carry or borrow from below, and sets its own top bit.
  */
 static int scan_date(const char *s, int64_t *days)
 {
-	int y, m, d;
+	const uint64_t add = 0x5246465246464646ULL, sub = 0x2D30302D30303030ULL;
+	uint64_t w = load8_le(s);
+	unsigned y, m, d, d_hi, d_lo;
 
-	if (s[4] != '-' || s[7] != '-')
+	if (((w + add) | (w - sub)) & 0x8080808080808080ULL)
 		return -1;
-	y = read_digits(s, 4);
-	m = read_digits(s + 5, 2);
-	d = read_digits(s + 8, 2);
-	if (y < 0 || m < 1 || m > 12 || d < 1 || d > days_in_month(y, m))
+	w -= sub; /* bytes: y0 y1 y2 y3 0 m0 m1 0, each 0-9 */
+	y = (unsigned)(w & 0xFF) * 1000 + (unsigned)(w >> 8 & 0xFF) * 100 +
+	    (unsigned)(w >> 16 & 0xFF) * 10 + (unsigned)(w >> 24 & 0xFF);
+	m = (unsigned)(w >> 40 & 0xFF) * 10 + (unsigned)(w >> 48 & 0xFF);
+	d_hi = (unsigned char)s[8] - (unsigned)'0';
+	d_lo = (unsigned char)s[9] - (unsigned)'0';
+	if ((d_hi > 9) | (d_lo > 9))
+		return -1;
+	d = d_hi * 10 + d_lo;
+	if (m < 1 || m > 12 || d < 1 || d > days_in_month(y, m))
 		return -1;
 	*days = days_from_civil(y, m, d);
 	return 0;
@@ -327,17 +353,36 @@ static int scan_zone(const char *s, size_t len, size_t pos, int64_t *offset)
 		return -1;
 	sign = s[pos] == '-' ? -1 : 1;
 	pos++;
-	if (len - pos < 2 || (oh = read_digits(s + pos, 2)) < 0 || oh > 23)
+	if (len - pos < 2 || (oh = two_digits(s + pos)) < 0 || oh > 23)
 		return -1;
 	pos += 2;
 	if (pos < len) {
 		if (s[pos] == ':')
 			pos++;
-		if (len - pos != 2 || (om = read_digits(s + pos, 2)) < 0 ||
+		if (len - pos != 2 || (om = two_digits(s + pos)) < 0 ||
 		    om > 59)
 			return -1;
 	}
 	*offset = sign * (oh * 3600 + om * 60);
+	return 0;
+}
+
+/*
+ * The common "hh:mm:ss" as one word, checked as in scan_date() (':' is
+ * A 0x45, B 0x3A). Returns 0 and the three numbers, unranged; or -1, and
+ * the byte-by-byte path decides (it may still be "hh:mmZ" or an error).
+ */
+static int scan_hh_mm_ss(const char *p, int *hh, int *mm, int *ss)
+{
+	const uint64_t add = 0x4646454646454646ULL, sub = 0x30303A30303A3030ULL;
+	uint64_t w = load8_le(p);
+
+	if (((w + add) | (w - sub)) & 0x8080808080808080ULL)
+		return -1;
+	w -= sub; /* bytes: h0 h1 0 m0 m1 0 s0 s1, each 0-9 */
+	*hh = (int)(w & 0xFF) * 10 + (int)(w >> 8 & 0xFF);
+	*mm = (int)(w >> 24 & 0xFF) * 10 + (int)(w >> 32 & 0xFF);
+	*ss = (int)(w >> 48 & 0xFF) * 10 + (int)(w >> 56 & 0xFF);
 	return 0;
 }
 
@@ -355,7 +400,7 @@ static int scan_zone(const char *s, size_t len, size_t pos, int64_t *offset)
 int mlg_parse_timestamp(const char *s, size_t len, int64_t *out)
 {
 	int64_t days, offset, secs;
-	int hh, mm, ss = 0;
+	int hh, mm, ss = 0, with_seconds = 0;
 	long usec = 0;
 	size_t pos;
 
@@ -367,25 +412,32 @@ int mlg_parse_timestamp(const char *s, size_t len, int64_t *out)
 		return 0;
 	}
 
-	/* 'T' or ' ', then hh:mm */
+	/* 'T' or ' ', then hh:mm[:ss] */
 	if (s[10] != 'T' && s[10] != 't' && s[10] != ' ')
 		return MLG_EINVALID;
-	if (len < 16 || s[13] != ':')
+	if (len >= 19 && scan_hh_mm_ss(s + 11, &hh, &mm, &ss) == 0) {
+		pos = 19;
+		with_seconds = 1;
+	} else {
+		if (len < 16 || s[13] != ':')
+			return MLG_EINVALID;
+		hh = two_digits(s + 11);
+		mm = two_digits(s + 14);
+		pos = 16;
+		if (pos < len && s[pos] == ':') {
+			if (len - pos < 3 || (ss = two_digits(s + pos + 1)) < 0)
+				return MLG_EINVALID;
+			pos += 3;
+			with_seconds = 1;
+		}
+	}
+	if (hh < 0 || hh > 23 || mm < 0 || mm > 59 || ss > 60)
 		return MLG_EINVALID;
-	hh = read_digits(s + 11, 2);
-	mm = read_digits(s + 14, 2);
-	if (hh < 0 || hh > 23 || mm < 0 || mm > 59)
-		return MLG_EINVALID;
-	pos = 16;
 
-	/* [:ss[.fraction]] */
-	if (pos < len && s[pos] == ':') {
+	/* [.fraction], only after seconds */
+	if (with_seconds) {
 		size_t ndigits = 0;
 
-		if (len - pos < 3 || (ss = read_digits(s + pos + 1, 2)) < 0 ||
-		    ss > 60)
-			return MLG_EINVALID;
-		pos += 3;
 		if (pos < len && s[pos] == '.') {
 			for (pos++; pos < len && is_digit(s[pos]); pos++) {
 				/* Keep microseconds; truncate the rest. */

@@ -12,10 +12,12 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "mlgate/error.h"
 #include "mlgate/value.h"
@@ -275,6 +277,92 @@ static void test_int_invalid(void **state)
 	int_bad("18446744073709551616");
 	int_bad("18446744073709551617");
 	int_bad("99999999999999999999999999999");
+}
+
+/* Edges of the digit-count bound (19 digits after the leading zeros). */
+static void test_int_edges(void **state)
+{
+	(void)state;
+	assert_true(int_ok("00000000000000000000009223372036854775807") ==
+		    INT64_MAX);
+	assert_true(int_ok("-00000000000000000000009223372036854775808") ==
+		    INT64_MIN);
+	int_bad("-00000000000000000000009223372036854775809");
+	int_bad("+00000000000000000000009223372036854775808");
+	assert_int_equal(int_ok("-00"), 0);
+	assert_int_equal(int_ok("+000"), 0);
+	assert_int_equal(int_ok("0000000000000000000000000000000"), 0);
+	assert_true(int_ok("999999999999999999") == 999999999999999999LL);
+	assert_true(int_ok("-1000000000000000000") == -1000000000000000000LL);
+	assert_true(int_ok("1000000000000000000") == 1000000000000000000LL);
+	/* 19 digits that fit a uint64 but not an int64 */
+	int_bad("9999999999999999999");
+	int_bad("-9999999999999999999");
+	int_bad("9300000000000000000");
+	/* 20 digits and more */
+	int_bad("10000000000000000000");
+	int_bad("-10000000000000000000");
+	int_bad("12345678901234567890123");
+	/* junk after many zeros, and within 19 digits */
+	int_bad("0000000000000000000000x");
+	int_bad("00000000000000000000000000000000000000001x");
+	int_bad("123456789012345678x");
+	int_bad("0-1");
+	int_bad("1+1");
+	int_bad("\xd9\xa1");
+}
+
+/* Random int64 values, with and without leading zeros and signs, and
+ * just outside the range: the same verdict and value as strtoll. */
+static void test_int_random(void **state)
+{
+	uint64_t x = 0x2545f4914f6cdd1dULL;
+	char buf[64];
+	int i;
+
+	(void)state;
+	for (i = 0; i < 200000; i++) {
+		long long want;
+		int64_t got = 12345;
+		int rc, zeros, n;
+		char *end;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		zeros = (int)(x >> 60) % 4 == 0 ? (int)((x >> 56) & 7) : 0;
+		switch (i % 4) {
+		case 0: /* any int64 */
+			n = snprintf(buf, sizeof(buf), "%s%0*lld",
+				     (int64_t)x >= 0 && x & 1 ? "+" : "",
+				     zeros + 1, (long long)x);
+			break;
+		case 1: /* a few digits */
+			n = snprintf(buf, sizeof(buf), "%0*lld", zeros + 1,
+				     (long long)(x % 2000001) - 1000000);
+			break;
+		case 2: /* around INT64_MAX */
+			n = snprintf(buf, sizeof(buf), "%0*llu", zeros + 1,
+				     (unsigned long long)INT64_MAX - 8 + x % 16);
+			break;
+		default: /* around INT64_MIN */
+			n = snprintf(buf, sizeof(buf), "-%0*llu", zeros + 1,
+				     (unsigned long long)INT64_MAX - 7 + x % 16);
+			break;
+		}
+		assert_true(n > 0 && (size_t)n < sizeof(buf));
+		errno = 0;
+		want = strtoll(buf, &end, 10);
+		rc = pint(buf, &got);
+		if (errno == ERANGE) {
+			if (rc != MLG_EINVALID)
+				fail_msg("int '%s' overflows, should be rejected",
+					 buf);
+		} else if (rc != 0 || got != want) {
+			fail_msg("int '%s' = %d, %lld; strtoll gives %lld", buf,
+				 rc, (long long)got, want);
+		}
+	}
 }
 
 static void test_int_past_len(void **state)
@@ -765,6 +853,145 @@ static void test_timestamp_forms(void **state)
 	      (2932896LL * 86400 + 86399) * US + 999999);
 }
 
+/* Leap days, the widest zones, every fraction length, years before 1970. */
+static void test_timestamp_edges(void **state)
+{
+	const int64_t t0900 = T_2026_11_26_0900 * US;
+	static const char digits[] = "123456789";
+	char buf[64];
+	int n;
+
+	(void)state;
+	/* values are `date -u -d D +%s` */
+	ts_is("2024-02-29T13:45:10Z", 1709214310LL * US);
+	ts_is("2024-02-29 13:45:10", 1709214310LL * US);
+	ts_is("2024-02-29", 19782LL * 86400 * US);
+	ts_is("2000-02-29T12:00:00Z", 951825600LL * US);
+	ts_is("1600-02-29T12:00:00Z", -11670955200LL * US);
+	ts_bad("2023-02-29T00:00:00Z");
+	ts_bad("2023-02-29");
+	ts_bad("1900-02-29T12:00:00Z");
+	ts_bad("2100-02-29T12:00:00Z");
+	ts_bad("2024-02-30T00:00:00Z");
+	ts_bad("2024-04-31T00:00:00Z");
+
+	/* +14:00 (Kiribati) and -12:00 are the widest zones in use */
+	ts_is("2026-11-26T23:00:00+14:00", t0900);
+	ts_is("2026-11-26T23:00:00+1400", t0900);
+	ts_is("2026-11-26T23:00+14", t0900);
+	ts_is("2026-11-25T21:00:00-12:00", t0900);
+	ts_is("2026-11-25T21:00:00-1200", t0900);
+	ts_is("2026-11-25T21:00-12", t0900);
+	/* across the start of the epoch and of a leap day */
+	ts_is("1970-01-01T13:59:59+14:00", -1 * US);
+	ts_is("1969-12-31T12:00:00-12:00", 0);
+	ts_is("2024-02-29T00:00:00+14:00", (19782LL * 86400 - 14 * 3600) * US);
+
+	/* 1 to 9 fraction digits: microseconds kept, the rest truncated */
+	for (n = 1; n <= 9; n++) {
+		int64_t usec = 0;
+		int k;
+
+		for (k = 0; k < 6; k++)
+			usec = usec * 10 + (k < n ? digits[k] - '0' : 0);
+		snprintf(buf, sizeof(buf), "2026-11-26T09:00:00.%.*sZ", n,
+			 digits);
+		ts_is(buf, t0900 + usec);
+		snprintf(buf, sizeof(buf), "2026-11-26 10:00:00.%.*s+01:00", n,
+			 digits);
+		ts_is(buf, t0900 + usec);
+	}
+
+	/* before 1970; a fraction there still adds (is not subtracted) */
+	ts_is("1969-07-20T20:17:40Z", -14182940LL * US);
+	ts_is("1969-07-20T20:17:40.25Z", -14182940LL * US + 250000);
+	ts_is("1900-01-01T00:00:00Z", -2208988800LL * US);
+	ts_is("1900-01-01", -2208988800LL * US);
+	ts_is("0001-01-01T00:00:00Z", -62135596800LL * US);
+	ts_is("1969-12-31T23:59:59.999999Z", -1);
+}
+
+/*
+ * Random valid timestamps over years 0000-9999 in every accepted form,
+ * against timegm() (an independent calendar) and the zone arithmetic.
+ */
+static void test_timestamp_random(void **state)
+{
+	static const int mdays[] = { 31, 28, 31, 30, 31, 30,
+				     31, 31, 30, 31, 30, 31 };
+	static const char seps[] = "Tt ";
+	uint64_t x = 0x853c49e6748fea9bULL;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 100000; i++) {
+		struct tm tm;
+		char buf[80], frac[16] = "", zone[16] = "";
+		int y, mo, d, hh, mi, ss, leap, zh = 0, zm = 0, zsign = 1;
+		int64_t want, usec = 0;
+		time_t t;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		y = (int)(x % 10000);
+		mo = 1 + (int)((x >> 14) % 12);
+		leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+		d = 1 + (int)((x >> 18) % (uint64_t)(mdays[mo - 1] +
+						      (mo == 2 && leap)));
+		hh = (int)((x >> 24) % 24);
+		mi = (int)((x >> 29) % 60);
+		ss = (int)((x >> 35) % 60);
+		if ((x >> 41) & 1) {
+			int ndig = 1 + (int)((x >> 42) % 9), k;
+			uint64_t f = x >> 20;
+
+			frac[0] = '.';
+			for (k = 0; k < ndig; k++) {
+				frac[1 + k] = (char)('0' + f % 10);
+				f /= 10;
+				if (k < 6)
+					usec = usec * 10 + (frac[1 + k] - '0');
+			}
+			frac[1 + ndig] = '\0';
+			for (k = ndig; k < 6; k++)
+				usec *= 10;
+		}
+		switch ((x >> 46) % 5) {
+		case 0:
+			break;
+		case 1:
+			strcpy(zone, (x >> 50) & 1 ? "Z" : "z");
+			break;
+		default:
+			zsign = (x >> 50) & 1 ? -1 : 1;
+			zh = (int)((x >> 51) % 15);
+			zm = (int)((x >> 55) % 4) * 15;
+			snprintf(zone, sizeof(zone),
+				 (x >> 46) % 5 == 2   ? "%c%02d:%02d" :
+				 (x >> 46) % 5 == 3 ? "%c%02d%02d" :
+						      "%c%02d",
+				 zsign < 0 ? '-' : '+', zh, zm);
+			if ((x >> 46) % 5 == 4)
+				zm = 0;
+			break;
+		}
+		snprintf(buf, sizeof(buf), "%04d-%02d-%02d%c%02d:%02d:%02d%s%s",
+			 y, mo, d, seps[(x >> 60) % 3], hh, mi, ss, frac, zone);
+
+		memset(&tm, 0, sizeof(tm));
+		tm.tm_year = y - 1900;
+		tm.tm_mon = mo - 1;
+		tm.tm_mday = d;
+		tm.tm_hour = hh;
+		tm.tm_min = mi;
+		tm.tm_sec = ss;
+		t = timegm(&tm);
+		want = ((int64_t)t - zsign * (zh * 3600 + zm * 60)) * US + usec;
+		ts_is(buf, want);
+	}
+}
+
 /* Second 60 is read as :59.999999 of the same minute. */
 static void test_timestamp_leap_second(void **state)
 {
@@ -1077,6 +1304,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_int_valid),
 		cmocka_unit_test(test_int_invalid),
+		cmocka_unit_test(test_int_edges),
+		cmocka_unit_test(test_int_random),
 		cmocka_unit_test(test_int_past_len),
 		cmocka_unit_test(test_float_valid),
 		cmocka_unit_test(test_float_special),
@@ -1092,6 +1321,8 @@ int main(void)
 		cmocka_unit_test(test_date_invalid),
 		cmocka_unit_test(test_date_past_len),
 		cmocka_unit_test(test_timestamp_forms),
+		cmocka_unit_test(test_timestamp_edges),
+		cmocka_unit_test(test_timestamp_random),
 		cmocka_unit_test(test_timestamp_leap_second),
 		cmocka_unit_test(test_timestamp_invalid),
 		cmocka_unit_test(test_timestamp_past_len),
