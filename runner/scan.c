@@ -24,7 +24,7 @@
 #include "text.h"
 #include "util.h"
 
-#define BATCH_ROWS 2048
+#define BATCH_ROWS 1024
 /* Smallest part worth a thread of its own. */
 #define MIN_PART_BYTES (4u << 20)
 /* Window of a streamed (compressed) input. */

@@ -43,13 +43,16 @@
  * never starts UTF-8, an overlong '/', a UTF-8-encoded surrogate (U+D800)
  * and the noncharacter U+FFFE. */
 #define BAD_BYTES "\x01" "\x1b" "\xff" "\xc0\xaf" "\xed\xa0\x80" "\xef\xbf\xbe"
+/* Bytes that are valid UTF-8 in a data file but not in XML: the reader
+ * rejects invalid UTF-8, so a data value can carry only these. */
+#define BAD_CONTROL "\x01" "\x1b" "\xef\xbf\xbe"
 /* The same in a JSON string of the suite: control characters escaped. */
 #define BAD_JSON "\\u0001\\u001b" "\xff" "\xc0\xaf" "\xed\xa0\x80" "\xef\xbf\xbe"
 
 static const char csv_text[] = "id,amount,country\n"
 			       "1,10,FR\n"
 			       "2,-5,DE\n"
-			       "3," BAD_BYTES ",US\n"
+			       "3,\"" BAD_CONTROL "\",US\n"
 			       "4,20,\n";
 
 static const char metrics_text[] = "{\"test\": {\"auc\": 0.91, \"f1\": 0.5}}\n";
@@ -682,7 +685,7 @@ static void test_json_report(void **state)
 	assert_string_equal(str(cJSON_GetArrayItem(ex, 0), "reason"), "below min");
 	assert_int_equal((int)num(cJSON_GetArrayItem(ex, 1), "row"), 3);
 	{
-		char *want = mlg_text_clean(BAD_BYTES, 0);
+		char *want = mlg_text_clean(BAD_CONTROL, 0);
 
 		assert_string_equal(str(cJSON_GetArrayItem(ex, 1), "value"), want);
 		free(want);

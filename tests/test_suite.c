@@ -468,7 +468,7 @@ static void test_wrong_types(void **state)
 	/* number */
 	one_problem(DS "{\"kind\": \"data.range\", \"dataset\": \"t\", \"column\": \"c\",\n"
 		       " \"min\": \"0\"}]}",
-		    "checks[0].min", 3, 2, "expected a number", "found a string");
+		    "checks[0].min", 3, 2, "expected a number or an RFC 3339 date or time", "found \"0\"");
 	/* integer with a fraction */
 	one_problem(DS "{\"kind\": \"data.row_count\", \"dataset\": \"t\",\n"
 		       " \"min\": 1.5}]}",
@@ -584,7 +584,7 @@ static void test_five_errors(void **state)
 
 	(void)state;
 	load_bad(text, 5, &d);
-	item_is(&d, 0, "checks[0].min", 4, 59, "expected a number", "found a string");
+	item_is(&d, 0, "checks[0].min", 4, 59, "expected a number or an RFC 3339 date", "found \"x\"");
 	item_is(&d, 1, "checks[1].kind", 5, 6, "unknown check kind 'data.rnage'", "data.range");
 	item_is(&d, 2, "checks[2].path", 8, 7, "expected a file path string", "found a number");
 	item_is(&d, 3, "checks[3].dataset", 10, 31, "dataset 'missing' is not declared", NULL);

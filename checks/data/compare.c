@@ -358,7 +358,7 @@ const struct mlg_check_kind mlg_kind_data_compare = {
 	.name = "data.compare",
 	.summary = "a relation between two columns (end >= start) holds in every row, or in a share mostly; rows with a null are skipped",
 	.params = params,
-	.example = "{ \"kind\": \"data.compare\", \"dataset\": \"bookings\", \"left\": \"check_out\", \"op\": \">=\", \"right\": \"check_in\", \"type\": \"date\" }",
+	.example = "{ \"kind\": \"data.compare\", \"dataset\": \"train\", \"left\": \"check_out\", \"op\": \">=\", \"right\": \"check_in\", \"type\": \"date\" }",
 	.validate = validate,
 	.target = target,
 	.scan = &scan,

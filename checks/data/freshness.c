@@ -320,7 +320,7 @@ const struct mlg_check_kind mlg_kind_data_freshness = {
 	.name = "data.freshness",
 	.summary = "the newest timestamp of a column is at most max_age old, and none lies beyond max_future",
 	.params = params,
-	.example = "{ \"kind\": \"data.freshness\", \"dataset\": \"events\", \"column\": \"ts\", \"max_age\": \"1d\", \"max_future\": \"5m\" }",
+	.example = "{ \"kind\": \"data.freshness\", \"dataset\": \"train\", \"column\": \"ts\", \"max_age\": \"1d\", \"max_future\": \"5m\" }",
 	.validate = validate,
 	.scan = &scan,
 };

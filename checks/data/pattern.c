@@ -386,7 +386,7 @@ const struct mlg_check_kind mlg_kind_data_pattern = {
 	.name = "data.pattern",
 	.summary = "every non-null value of a column wholly matches a regex or a named format (email, uuid, url, ...)",
 	.params = params,
-	.example = "{ \"kind\": \"data.pattern\", \"dataset\": \"users\", \"column\": \"country\", \"regex\": \"[A-Z]{2}\" }",
+	.example = "{ \"kind\": \"data.pattern\", \"dataset\": \"train\", \"column\": \"country\", \"regex\": \"[A-Z]{2}\" }",
 	.validate = validate,
 	.scan = &scan,
 };
