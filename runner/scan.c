@@ -9,10 +9,10 @@
  * on the number of threads. A compressed file is read as one stream.
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include <openssl/evp.h>
 
@@ -29,7 +29,8 @@
 #define MIN_PART_BYTES (4u << 20)
 /* Window of a streamed (compressed) input. */
 #define STREAM_WINDOW (8u << 20)
-/* A part is read (and its pages let go) this much at a time. */
+/* A part is checked for UTF-8 and read this much at a time, so the
+ * check runs on bytes still in the cache. */
 #define READ_CHUNK (32u << 20)
 
 struct entry {
@@ -61,7 +62,6 @@ struct scan {
 	struct mlg_source *src;
 	const char *data;   /* mapped bytes, or NULL for a stream */
 	size_t len;
-	int mapped_file;    /* data is a read-only file mapping */
 	char sha256[65];    /* of a mapped file, taken beside the parse */
 	size_t data_start;  /* first byte of the first record */
 	uint64_t first_line;
@@ -75,8 +75,6 @@ struct scan {
 	struct mlg_null_tokens nulls;
 	size_t *null_lens;
 };
-
-static void drop_pages(struct scan *s, size_t from, size_t to);
 
 struct part_job {
 	struct scan *scan;
@@ -256,21 +254,6 @@ static size_t scan_mem(struct scan *s, const char *buf, size_t len, size_t pos, 
 	return mlg_csvscan(&s->dialect, buf, len, pos, stop, final, base, b, sink, c, &c->p->res);
 }
 
-/*
- * A mapped file's pages stay in the page cache after the scan has passed
- * them; dropping them from the process keeps its resident memory to what
- * the checks hold, however large the file. Only for a mapped file: a git
- * blob lives on the heap, where this would zero it.
- */
-static void drop_pages(struct scan *s, size_t from, size_t to)
-{
-	size_t page = 4096, a = (from + page - 1) & ~(page - 1), z = to & ~(page - 1);
-
-	if (!s->mapped_file || z <= a)
-		return;
-	madvise((void *)(uintptr_t)(s->data + a), z - a, MADV_DONTNEED);
-}
-
 /* The part reads the record holding the first invalid byte, then stops there. */
 static void utf8_error(struct part *p, size_t bad)
 {
@@ -291,7 +274,6 @@ static void read_part(struct scan *s, size_t index)
 	mlg_batch__init(&b, s->ncolumns, s->used, BATCH_ROWS, s->nulls.n ? &s->nulls : NULL,
 			&s->engine->mem);
 	mlg_batch__reset(&b, 1);
-	/* in chunks, so the bytes behind can be let go */
 	while (at < p->end) {
 		size_t cut = p->end - at > READ_CHUNK ? at + READ_CHUNK : p->end, stop = cut, bad = cut;
 
@@ -313,7 +295,6 @@ static void read_part(struct scan *s, size_t index)
 			utf8_error(p, bad);
 			break;
 		}
-		drop_pages(s, at, pos);
 		if (pos <= at)
 			break; /* nothing read: cannot happen, but never loop */
 		at = pos;
@@ -341,7 +322,6 @@ static void count_quotes_thread_range(struct scan *s, size_t i, uint64_t *counts
 		size_t to = end - at > READ_CHUNK ? at + READ_CHUNK : end;
 
 		counts[i] += mlg_csvscan_count_quotes(s->dialect.quote, s->data, at, to);
-		drop_pages(s, at, to);
 		at = to;
 	}
 }
@@ -675,7 +655,7 @@ static void finish(struct scan *s)
 	}
 }
 
-/* The SHA-256 of a mapped file, read in chunks whose pages are let go after. */
+/* The SHA-256 of a mapped file, beside the parsing threads. */
 static void *hash_thread(void *arg)
 {
 	struct scan *s = arg;
@@ -690,7 +670,6 @@ static void *hash_thread(void *arg)
 
 		if (EVP_DigestUpdate(ctx, s->data + at, len) != 1)
 			goto done;
-		drop_pages(s, at, at + len);
 	}
 	if (EVP_DigestFinal_ex(ctx, md, &n) != 1 || n != 32)
 		goto done;
@@ -699,6 +678,48 @@ static void *hash_thread(void *arg)
 done:
 	EVP_MD_CTX_free(ctx);
 	return NULL;
+}
+
+struct end_pool {
+	struct scan *s;
+	atomic_size_t next;
+};
+
+static void *end_worker(void *arg)
+{
+	struct end_pool *pool = arg;
+	size_t i;
+
+	while ((i = atomic_fetch_add(&pool->next, 1)) < pool->s->nentries)
+		mlg_engine__role_end(pool->s->engine, pool->s->entries[i].check);
+	return NULL;
+}
+
+/*
+ * Ends the roles, which decides the checks whose last dataset this was.
+ * Some decisions take a while (duplicates among 10M keys, quantiles of 10M
+ * values): they run on the -j threads side by side.
+ */
+static void end_roles(struct scan *s)
+{
+	struct end_pool pool;
+	size_t n = s->engine->jobs < s->nentries ? s->engine->jobs : s->nentries;
+	pthread_t *threads;
+
+	pool.s = s;
+	atomic_init(&pool.next, 0);
+	if (n <= 1) {
+		end_worker(&pool);
+		return;
+	}
+	threads = mlg_xcalloc(n, sizeof(*threads));
+	for (size_t i = 1; i < n; i++)
+		if (pthread_create(&threads[i], NULL, end_worker, &pool) != 0)
+			mlg_die_oom();
+	end_worker(&pool);
+	for (size_t i = 1; i < n; i++)
+		pthread_join(threads[i], NULL);
+	free(threads);
 }
 
 void mlg_engine__scan(struct mlg_engine *engine, const struct mlg_dataset *dataset,
@@ -775,8 +796,7 @@ void mlg_engine__scan(struct mlg_engine *engine, const struct mlg_dataset *datas
 		pthread_t hasher;
 		int hashing;
 
-		s.mapped_file = mlg_source_kind(s.src) == MLG_SOURCE_FILE;
-		hashing = s.mapped_file && pthread_create(&hasher, NULL, hash_thread, &s) == 0;
+		hashing = pthread_create(&hasher, NULL, hash_thread, &s) == 0;
 		read_mapped(&s);
 		if (hashing)
 			pthread_join(hasher, NULL);
@@ -812,8 +832,8 @@ done:
 
 		if (e->plan)
 			e->check->kind->scan->free_plan(e->plan);
-		mlg_engine__role_end(engine, e->check);
 	}
+	end_roles(&s);
 	free(s.entries);
 	free(error);
 	free(head);
