@@ -55,7 +55,7 @@ LIB = $(BUILD)/libmlgate.a
 HEADERS = $(wildcard include/mlgate/*.h)
 
 .PHONY: all deps check unit e2e demo install uninstall clean hdr-check readme \
-	readme-check valgrind format
+	readme-check valgrind format bench
 
 all: $(BIN)
 
@@ -118,6 +118,13 @@ valgrind: $(BIN) $(TEST_TOOLS)
 demo: deps
 	@$(MAKE) --no-print-directory all
 	@cd examples/fraud && ../../$(BIN) run --junit ../../build/demo-junit.xml --json ../../build/demo-results.json
+
+# Throughput of `mlgate run` against `cat` on 1M and 10M generated rows,
+# and where the time goes (bench/run.sh). The data (about 1.2 GB) is made
+# under build/bench/ on first use. It times the release build only.
+bench: $(BIN)
+	@[ "$(SANITIZE)" != 1 ] || { echo "make bench: times the release build; run it without SANITIZE=1"; exit 2; }
+	@MLGATE=$(abspath $(BIN)) bench/run.sh
 
 # The kind reference in README.md is generated from the kinds' declarations.
 readme: $(BIN)

@@ -34,6 +34,7 @@ int cmd_explain(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 int cmd_promote(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
+int cmd_profile(int argc, char **argv);
 
 /** Prints "mlgate: " + message to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

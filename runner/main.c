@@ -25,6 +25,7 @@ static const struct command commands[] = {
 	{ "merge", cmd_merge, "merge shard results into one (and re-emit reports)" },
 	{ "kinds", cmd_kinds, "list every check kind with its parameters" },
 	{ "explain", cmd_explain, "show one kind: parameters, defaults, an example" },
+	{ "profile", cmd_profile, "infer a starter suite (schema, ranges, nulls...) from a dataset" },
 	{ "version", cmd_version, "print the version" },
 };
 
