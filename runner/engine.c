@@ -13,6 +13,7 @@
 
 #include "digest.h"
 #include "engine_internal.h"
+#include "reader.h"
 #include "run_summary.h"
 #include "shard.h"
 #include "mlgate/error.h"
@@ -519,4 +520,9 @@ void mlg_run_free(struct mlg_run *run)
 	free(run->selected);
 	mlg_git_info_release(&run->git);
 	free(run);
+}
+
+const char *mlg_engine_simd(void)
+{
+	return mlg_csvscan_simd();
 }

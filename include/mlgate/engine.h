@@ -94,4 +94,7 @@ void mlg_git_info_release(struct mlg_git_info *info);
 /** Frees the run; accepts NULL. */
 void mlg_run_free(struct mlg_run *run);
 
+/** The field splitter this CPU gets: "avx2" or "generic" (MLGATE_SIMD=generic forces it). */
+const char *mlg_engine_simd(void);
+
 #endif

@@ -149,12 +149,14 @@ compare_quoted_suite() {
 }
 
 test_quoted_newlines_across_parts_identical_for_every_j() {
-	local j simd
+	local j simd js="1 2 3 4 5 6 7 8 64"
+	# under valgrind (make valgrind) a few -j values show the same
+	[ -z "${MLGATE_WRAP:-}" ] || js="1 3 8"
 	compare_quoted_csv 20000 >quoted.csv
 	[ "$(stat -c %s quoted.csv)" -gt 1000000 ] || { echo "quoted.csv is too small to cut"; return 1; }
 	compare_quoted_suite quoted.csv 20000
 	for simd in default generic; do
-		for j in 1 2 3 4 5 6 7 8 64; do
+		for j in $js; do
 			if [ "$simd" = generic ]; then
 				MLGATE_SIMD=generic MLGATE_SCAN_PART_BYTES=1000 compare_run "$simd-j$j" -j "$j" || return 1
 			else
@@ -183,7 +185,7 @@ test_quoted_newlines_across_parts_identical_for_every_j() {
 		{ echo "the stray quotes were not written"; return 1; }
 	for f in stray stray2; do
 		compare_quoted_suite "$f.csv" 20000
-		for j in 1 2 3 4 5 6 7 8 64; do
+		for j in $js; do
 			MLGATE_SCAN_PART_BYTES=1000 compare_run "$f-j$j" -j "$j" || return 1
 			compare_same "$f-j1" "$f-j$j" || return 1
 			MLGATE_SIMD=generic MLGATE_SCAN_PART_BYTES=1000 compare_run "$f-generic-j$j" -j "$j" || return 1
