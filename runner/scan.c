@@ -90,6 +90,19 @@ void mlg_scan_use(struct mlg_scan_setup *setup, size_t col)
 		s->used[col] = 1;
 }
 
+long mlg_scan_column(struct mlg_scan_setup *setup, const struct mlg_check *check,
+		     const char *name, struct mlg_result *out)
+{
+	long i = mlg_column_index(setup->columns, setup->ncolumns, name);
+
+	if (i < 0) {
+		mlg_result_no_column(out, check, name, setup->columns, setup->ncolumns);
+		return -1;
+	}
+	mlg_scan_use(setup, (size_t)i);
+	return i;
+}
+
 /* ---- errors ---- */
 
 static void entry_error(struct scan *s, struct entry *e, const char *message)

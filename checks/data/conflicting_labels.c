@@ -86,19 +86,11 @@ static int prepare(void **out, const struct mlg_check *check, struct mlg_scan_se
 	p->max_examples = setup->max_examples;
 	p->index = mlg_xcalloc(p->n + 1, sizeof(*p->index));
 	for (size_t i = 0; i < p->n; i++) {
-		p->index[i] = mlg_column_index(setup->columns, setup->ncolumns, p->features[i]);
-		if (p->index[i] < 0) {
-			mlg_result_no_column(r, check, p->features[i], setup->columns, setup->ncolumns);
+		if ((p->index[i] = mlg_scan_column(setup, check, p->features[i], r)) < 0)
 			return 1;
-		}
-		mlg_scan_use(setup, (size_t)p->index[i]);
 	}
-	p->label_index = mlg_column_index(setup->columns, setup->ncolumns, p->label);
-	if (p->label_index < 0) {
-		mlg_result_no_column(r, check, p->label, setup->columns, setup->ncolumns);
+	if ((p->label_index = mlg_scan_column(setup, check, p->label, r)) < 0)
 		return 1;
-	}
-	mlg_scan_use(setup, (size_t)p->label_index);
 	return 0;
 }
 

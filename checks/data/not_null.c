@@ -62,12 +62,8 @@ static int prepare(void **out, const struct mlg_check *check, struct mlg_scan_se
 	p->index = mlg_xcalloc(p->n + 1, sizeof(*p->index));
 	p->max_examples = setup->max_examples;
 	for (size_t i = 0; i < p->n; i++) {
-		p->index[i] = mlg_column_index(setup->columns, setup->ncolumns, p->names[i]);
-		if (p->index[i] < 0) {
-			mlg_result_no_column(r, check, p->names[i], setup->columns, setup->ncolumns);
+		if ((p->index[i] = mlg_scan_column(setup, check, p->names[i], r)) < 0)
 			return 1;
-		}
-		mlg_scan_use(setup, (size_t)p->index[i]);
 	}
 	return 0;
 }

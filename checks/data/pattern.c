@@ -172,12 +172,8 @@ static int prepare(void **out, const struct mlg_check *check, struct mlg_scan_se
 		/* without JIT (an odd platform, no executable memory) the interpreter does */
 		p->jit = pcre2_jit_compile(p->code, PCRE2_JIT_COMPLETE) == 0;
 	}
-	p->index = mlg_column_index(setup->columns, setup->ncolumns, p->column);
-	if (p->index < 0) {
-		mlg_result_no_column(r, check, p->column, setup->columns, setup->ncolumns);
+	if ((p->index = mlg_scan_column(setup, check, p->column, r)) < 0)
 		return 1;
-	}
-	mlg_scan_use(setup, (size_t)p->index);
 	return 0;
 }
 

@@ -62,12 +62,8 @@ static int prepare(void **out, const struct mlg_check *check, struct mlg_scan_se
 	}
 	p->strict = mlg_check_bool(check, "strict", 0);
 	p->max_examples = setup->max_examples;
-	p->index = mlg_column_index(setup->columns, setup->ncolumns, p->column);
-	if (p->index < 0) {
-		mlg_result_no_column(r, check, p->column, setup->columns, setup->ncolumns);
+	if ((p->index = mlg_scan_column(setup, check, p->column, r)) < 0)
 		return 1;
-	}
-	mlg_scan_use(setup, (size_t)p->index);
 	return 0;
 }
 

@@ -98,6 +98,13 @@ struct mlg_scan_setup {
 /** Declares that the check reads column `col`; only declared columns are split out. */
 void mlg_scan_use(struct mlg_scan_setup *setup, size_t col);
 
+/**
+ * The index of column `name`, declared as read (mlg_scan_use()); or -1 with
+ * *out an error naming the missing column and listing those there are.
+ */
+long mlg_scan_column(struct mlg_scan_setup *setup, const struct mlg_check *check,
+		     const char *name, struct mlg_result *out);
+
 /** What end() gets for each dataset parameter of the check, "dataset" first. */
 struct mlg_scan_input {
 	const char *param;
