@@ -115,8 +115,14 @@ void mlg_result_no_column(struct mlg_result *out, const struct mlg_check *check,
 	}
 	if (visible > 20)
 		mlg_strbuf_addf(&list, ", ... (%zu in all)", visible);
-	mlg_result_set(out, MLG_STATUS_ERROR, "dataset '%s' has no column '%s' (columns: %s)",
-		       check->dataset ? check->dataset->name : "?", name, mlg_strbuf_str(&list));
+	if (!visible)
+		/* an empty JSON Lines file has no first record to take columns from */
+		mlg_result_set(out, MLG_STATUS_ERROR,
+			       "dataset '%s' has no column '%s': it has no columns at all (for JSON Lines, list them under \"columns\")",
+			       check->dataset ? check->dataset->name : "?", name);
+	else
+		mlg_result_set(out, MLG_STATUS_ERROR, "dataset '%s' has no column '%s' (columns: %s)",
+			       check->dataset ? check->dataset->name : "?", name, mlg_strbuf_str(&list));
 	mlg_strbuf_release(&list);
 }
 
