@@ -268,10 +268,11 @@ static size_t scan_mem(struct scan *s, const char *buf, size_t len, size_t pos, 
 }
 
 /* The part reads the record holding the first invalid byte, then stops there. */
-static void utf8_error(struct part *p, size_t bad)
+static void utf8_error(struct part *p, size_t bad, size_t pos)
 {
 	p->res.error = -1;
-	p->res.err_row = p->res.nrows;
+	/* the record holding the bad byte was read, unless it starts after it */
+	p->res.err_row = p->res.nrows + (pos <= bad);
 	p->res.err_offset = bad;
 	p->res.err_text = mlg_xstrdup("invalid UTF-8");
 	p->res.err_line = (uint64_t)-1; /* unknown */
@@ -300,12 +301,12 @@ static void read_part(struct scan *s, size_t index)
 		if (p->res.error || p->res.stopped)
 			break;
 		if (bad < cut) {
-			utf8_error(p, bad);
+			utf8_error(p, bad, pos);
 			break;
 		}
 		/* the last record may run past the cut */
 		if (!s->jsonl && pos > cut && (bad = mlg_utf8_find_invalid(s->data, cut, pos)) < pos) {
-			utf8_error(p, bad);
+			utf8_error(p, bad, pos);
 			break;
 		}
 		if (pos <= at)
@@ -560,7 +561,8 @@ static void read_stream(struct scan *s, char *buf, size_t filled, size_t cap)
 			struct mlg_part_result *r = &s->parts[0].res;
 
 			r->error = -1;
-			r->err_row = r->nrows;
+			/* the bad byte's record was read, unless the window cut it */
+			r->err_row = r->nrows + (consumed <= bad);
 			r->err_offset = base + bad;
 			r->err_text = mlg_xstrdup("invalid UTF-8");
 			r->err_line = (uint64_t)-1;
