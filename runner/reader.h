@@ -89,8 +89,9 @@ void mlg_jsonl_index_free(struct mlg_jsonl_index *index);
  * null is a null cell; strings are unescaped (copied into the batch only
  * when they hold escapes); numbers, true and false keep their text;
  * arrays keep their JSON text. Malformed JSON, a line that is not an
- * object, invalid UTF-8 inside strings, or a line cut by the end of the
- * input are errors in *res with the byte offset.
+ * object, or invalid UTF-8 inside strings are errors in *res with the byte
+ * offset; with `final` set, a last line without a line break is read like
+ * any other (an incomplete object in it is malformed JSON).
  */
 size_t mlg_jsonl_scan(const struct mlg_jsonl_index *index, const char *buf, size_t len,
 		      size_t pos, size_t stop, int final, uint64_t base, struct mlg_batch_impl *b,

@@ -41,7 +41,7 @@ struct mlg_source_options {
  *  - MLG_ENOTFOUND: no such file, revision or path in the revision;
  *  - MLG_EINVALID: not a regular file (FIFO, device, directory), a Git LFS
  *    pointer instead of the data ("... is a Git LFS pointer ...; run `git
- *    lfs pull` ..."), a corrupt compressed header;
+ *    lfs pull` ..."); corrupt compressed data shows on the first read;
  *  - MLG_ERROR: anything else.
  */
 int mlg_source_open(struct mlg_source **out, const char *path,
@@ -59,7 +59,7 @@ int mlg_source_data(const struct mlg_source *src, const char **data, size_t *len
  * Reads up to `cap` decompressed bytes into `buf` (every kind supports
  * it). Returns the count, 0 at the end, or a negative code with the message
  * naming the file and the offset in the compressed stream ("corrupt gzip
- * data at byte N", "truncated zstd stream").
+ * data near byte N", "truncated zstd stream").
  */
 ssize_t mlg_source_read(struct mlg_source *src, char *buf, size_t cap);
 
