@@ -329,15 +329,8 @@ static void *part_thread(void *arg)
 
 static void count_quotes_thread_range(struct scan *s, size_t i, uint64_t *counts)
 {
-	size_t at = s->parts[i].begin, end = s->parts[i].end;
-
-	counts[i] = 0;
-	while (at < end) {
-		size_t to = end - at > READ_CHUNK ? at + READ_CHUNK : end;
-
-		counts[i] += mlg_csvscan_count_quotes(s->dialect.quote, s->data, at, to);
-		at = to;
-	}
+	counts[i] = mlg_csvscan_count_quotes(s->dialect.quote, s->data, s->parts[i].begin,
+					     s->parts[i].end);
 }
 
 struct count_job {
