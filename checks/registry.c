@@ -25,7 +25,10 @@ extern const struct mlg_check_kind mlg_kind_data_stats;
 extern const struct mlg_check_kind mlg_kind_data_unique;
 extern const struct mlg_check_kind mlg_kind_infra_command;
 extern const struct mlg_check_kind mlg_kind_infra_file;
+extern const struct mlg_check_kind mlg_kind_model_classification;
+extern const struct mlg_check_kind mlg_kind_model_fairness;
 extern const struct mlg_check_kind mlg_kind_model_metric;
+extern const struct mlg_check_kind mlg_kind_model_regression;
 
 static const struct mlg_check_kind *const kinds[] = {
 	&mlg_kind_data_allowed_values,
@@ -46,7 +49,10 @@ static const struct mlg_check_kind *const kinds[] = {
 	&mlg_kind_data_unique,
 	&mlg_kind_infra_command,
 	&mlg_kind_infra_file,
+	&mlg_kind_model_classification,
+	&mlg_kind_model_fairness,
 	&mlg_kind_model_metric,
+	&mlg_kind_model_regression,
 };
 
 const struct mlg_param mlg_common_params[] = {
@@ -110,6 +116,8 @@ const char *mlg_param_type_name(enum mlg_param_type type)
 		return "path";
 	case MLG_PARAM_BOUND:
 		return "number or time";
+	case MLG_PARAM_LIST:
+		return "list";
 	}
 	return "?";
 }

@@ -73,6 +73,22 @@ void mlg_diag_check(struct mlg_diag *diag, const struct mlg_check *check, const 
 	mlg_strbuf_release(&path);
 }
 
+void mlg_diag_check_at(struct mlg_diag *diag, const struct mlg_check *check, const char *param,
+		       const char *sub, const char *fmt, ...)
+{
+	struct mlg_strbuf path = MLG_STRBUF_INIT;
+	va_list ap;
+
+	mlg_strbuf_addf(&path, "checks[%zu]", check->index);
+	if (param)
+		mlg_jsonpath_member(&path, param, strlen(param));
+	mlg_strbuf_addstr(&path, sub ? sub : "");
+	va_start(ap, fmt);
+	vadd(diag, path.buf, fmt, ap);
+	va_end(ap);
+	mlg_strbuf_release(&path);
+}
+
 void mlg_diag_release(struct mlg_diag *diag)
 {
 	for (size_t i = 0; i < diag->count; i++) {

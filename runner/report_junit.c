@@ -14,6 +14,7 @@
 
 #include "mlgate/error.h"
 #include "mlgate/report.h"
+#include "report_internal.h"
 #include "text.h"
 #include "util.h"
 
@@ -50,6 +51,47 @@ static xmlNodePtr add_text_child(xmlNodePtr parent, const char *name, const char
 	return n;
 }
 
+/* Rows of a metrics table in the text of a testcase, as in the terminal. */
+#define JUNIT_METRIC_ROWS 20
+/* Properties for the whole-dataset rows of a metrics table, at most. */
+#define JUNIT_METRIC_PROPERTIES 20
+
+static void add_property(xmlNodePtr props, const char *name, const char *value)
+{
+	xmlNodePtr p = xmlNewChild(props, NULL, BAD_CAST "property", NULL);
+
+	set_prop(p, "name", name);
+	set_prop(p, "value", value);
+}
+
+/*
+ * A metrics table (observed.metrics) as properties would be one property
+ * holding the whole array as JSON, tens of kilobytes with slices: only the
+ * whole-dataset rows become properties ("observed.metrics.roc_auc"); the
+ * table goes into the testcase's text.
+ */
+static void add_metric_properties(xmlNodePtr props, const cJSON *metrics)
+{
+	const cJSON *row;
+	size_t n = 0;
+	char buf[32];
+
+	cJSON_ArrayForEach(row, metrics) {
+		const cJSON *metric = cJSON_GetObjectItemCaseSensitive(row, "metric");
+		const cJSON *value = cJSON_GetObjectItemCaseSensitive(row, "value");
+		char *name;
+
+		if (!cJSON_IsObject(row) || !cJSON_IsString(metric) || !mlg_report__metric_overall(row))
+			continue;
+		if (n++ == JUNIT_METRIC_PROPERTIES)
+			break;
+		name = mlg_xasprintf("observed.metrics.%s", metric->valuestring);
+		add_property(props, name,
+			     cJSON_IsNumber(value) ? mlg_format_number(value->valuedouble, buf) : "n/a");
+		free(name);
+	}
+}
+
 /* Observed and expected values flattened to name="observed.a.b" properties. */
 static void add_properties(xmlNodePtr props, const char *prefix, const cJSON *v)
 {
@@ -57,9 +99,17 @@ static void add_properties(xmlNodePtr props, const char *prefix, const cJSON *v)
 
 	if (cJSON_IsObject(v)) {
 		const cJSON *it;
+		/* only at the top: a "metrics" deeper down is no table */
+		const cJSON *table = strchr(prefix, '.') ? NULL : mlg_report__metrics(v);
 
 		cJSON_ArrayForEach(it, v) {
-			char *name = mlg_xasprintf("%s.%s", prefix, it->string);
+			char *name;
+
+			if (table && it == table) {
+				add_metric_properties(props, table);
+				continue;
+			}
+			name = mlg_xasprintf("%s.%s", prefix, it->string);
 
 			add_properties(props, name, it);
 			free(name);
@@ -87,13 +137,17 @@ static void add_properties(xmlNodePtr props, const char *prefix, const cJSON *v)
 static char *failure_body(const struct mlg_result *r)
 {
 	struct mlg_strbuf sb = MLG_STRBUF_INIT;
-	char *o = cJSON_PrintUnformatted(r->observed), *e = cJSON_PrintUnformatted(r->expected);
+	char *o = mlg_report__observed_text(r->observed), *e = cJSON_PrintUnformatted(r->expected);
 	const cJSON *ex;
 
 	mlg_strbuf_addf(&sb, "%s\nobserved: %s\nexpected: %s\n", r->message ? r->message : "",
 			o ? o : "{}", e ? e : "{}");
 	cJSON_free(o);
 	cJSON_free(e);
+	if (mlg_report__metrics(r->observed)) {
+		mlg_strbuf_addstr(&sb, "metrics:\n");
+		mlg_report__metrics_text(&sb, r->observed, "  ", 0, 0, JUNIT_METRIC_ROWS);
+	}
 	if (cJSON_GetArraySize(r->examples)) {
 		mlg_strbuf_addf(&sb, "examples (%llu in all):\n", (unsigned long long)r->nexamples);
 		cJSON_ArrayForEach(ex, r->examples) {
@@ -140,10 +194,20 @@ static void add_testcase(xmlNodePtr suite_node, const struct mlg_run *run, size_
 
 	switch (r->status) {
 	case MLG_STATUS_PASSED:
-		break;
 	case MLG_STATUS_SKIPPED:
-		el = xmlNewChild(tc, NULL, BAD_CAST "skipped", NULL);
-		set_prop(el, "message", msg);
+		if (r->status == MLG_STATUS_SKIPPED) {
+			el = xmlNewChild(tc, NULL, BAD_CAST "skipped", NULL);
+			set_prop(el, "message", msg);
+		}
+		/* a passed model check's table: CI pages show a testcase's output */
+		if (mlg_report__metrics(r->observed)) {
+			struct mlg_strbuf sb = MLG_STRBUF_INIT;
+
+			mlg_strbuf_addf(&sb, "%s\nmetrics:\n", msg);
+			mlg_report__metrics_text(&sb, r->observed, "  ", 0, 0, JUNIT_METRIC_ROWS);
+			add_text_child(tc, "system-out", sb.buf);
+			mlg_strbuf_release(&sb);
+		}
 		break;
 	case MLG_STATUS_FAILED:
 	case MLG_STATUS_ERROR:

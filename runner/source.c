@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -317,18 +318,136 @@ static char *existing_parent(const char *path)
 	return mlg_xstrdup(".");
 }
 
-static int open_blob(struct mlg_source *src, const char *path, const struct mlg_source_options *opts)
+/*
+ * How to get a revision a CI clone lacks, for messages: clones there are
+ * shallow (GitHub's actions/checkout fetches one commit) or hold a single
+ * branch. Allocated; starts with "; ".
+ */
+static char *fetch_hint(git_repository *repo, const char *ref)
+{
+	const char *short_ref = !strncmp(ref, "refs/remotes/", 13) ? ref + 13 : ref;
+	const char *slash = strchr(short_ref, '/');
+	size_t hex = strspn(ref, "0123456789abcdef");
+	git_remote *remote = NULL;
+	char *name = NULL, *fetch;
+	int is_remote = 0;
+
+	if (slash) {
+		name = mlg_xstrndup(short_ref, (size_t)(slash - short_ref));
+		/* "origin" is a remote even where the clone has not named it yet */
+		is_remote = short_ref != ref || !strcmp(name, "origin") ||
+			    git_remote_lookup(&remote, repo, name) == 0;
+		git_remote_free(remote);
+	}
+	if (is_remote)
+		fetch = mlg_xasprintf("git fetch %s %s", name, slash + 1);
+	else if (hex >= 7 && hex <= 40 && !ref[hex])
+		fetch = mlg_xasprintf("git fetch origin %s", ref);
+	else
+		fetch = mlg_xasprintf("git fetch origin %s:%s", ref, ref);
+	free(name);
+	git_error_clear();
+	name = mlg_xasprintf("; CI clones are often shallow or hold one branch: fetch the history "
+			     "(`fetch-depth: 0` in actions/checkout on GitHub Actions, `GIT_DEPTH: 0` "
+			     "on GitLab CI) or run `%s` first",
+			     fetch);
+	free(fetch);
+	return name;
+}
+
+/*
+ * The merge base of HEAD and `target` (the commit git_ref names), into
+ * *base: the commit a branch forked from, so that commits added to the
+ * target since then do not count as the branch's doing.
+ */
+static int find_merge_base(git_repository *repo, const git_commit *target, const char *ref,
+			   git_commit **base)
+{
+	git_object *head = NULL;
+	git_commit *head_commit = NULL;
+	git_oid oid;
+	char *msg = NULL, *hint = NULL;
+	int rc, error = 0;
+
+	if (git_repository_head_unborn(repo) == 1)
+		return mlg_error_code(MLG_ENOTFOUND,
+				      "HEAD has no commit yet: there is nothing to compare with git_ref '%s'",
+				      ref);
+	if (git_revparse_single(&head, repo, "HEAD") < 0 ||
+	    git_object_peel((git_object **)&head_commit, head, GIT_OBJECT_COMMIT) < 0) {
+		error = mlg_error_set("cannot resolve HEAD: %s", git_message());
+		goto done;
+	}
+	rc = git_merge_base(&oid, repo, git_commit_id(head_commit), git_commit_id(target));
+	if (rc < 0) {
+		int shallow = git_repository_is_shallow(repo) == 1;
+
+		if (rc == GIT_ENOTFOUND && !shallow) {
+			error = mlg_error_code(MLG_ENOTFOUND,
+					       "HEAD and git_ref '%s' have no commit in common (unrelated histories)",
+					       ref);
+			goto done;
+		}
+		msg = mlg_xstrdup(git_message());
+		hint = fetch_hint(repo, ref);
+		if (shallow)
+			error = mlg_error_code(MLG_ENOTFOUND,
+					       "cannot find the merge base of HEAD and git_ref '%s': this clone "
+					       "is shallow and its history stops before it (%s)%s",
+					       ref, msg, hint);
+		else
+			error = mlg_error_set("cannot find the merge base of HEAD and git_ref '%s': %s%s",
+					      ref, msg, hint);
+		goto done;
+	}
+	if (git_commit_lookup(base, repo, &oid) < 0)
+		error = mlg_error_set("cannot read the merge base of HEAD and git_ref '%s': %s", ref,
+				      git_message());
+done:
+	free(msg);
+	free(hint);
+	git_commit_free(head_commit);
+	git_object_free(head);
+	return error;
+}
+
+/*
+ * libgit2 keeps an error state per thread, freed when the thread ends, or
+ * by the last git_libgit2_shutdown() for the calling thread only: a check
+ * thread reading a blob would leak its own if another thread freed the
+ * last source first. So libgit2 stays up from the first blob to exit, and
+ * the engine's threads end (and free their state) before it goes down.
+ */
+static pthread_once_t git_once = PTHREAD_ONCE_INIT;
+
+static void git_release(void)
+{
+	git_libgit2_shutdown();
+}
+
+static void git_hold(void)
+{
+	if (git_libgit2_init() > 0)
+		atexit(git_release);
+}
+
+static int open_blob(struct mlg_source *src, const char *path, const struct mlg_source_options *opts,
+		     int merge_base, char *commit_out)
 {
 	const char *ref = opts->git_ref, *rel;
 	char *dir = opts->repo_dir ? mlg_xstrdup(opts->repo_dir) : existing_parent(path);
 	char *workdir = NULL, *real = NULL;
 	git_object *obj = NULL;
+	git_commit *target = NULL, *base = NULL;
 	git_tree *tree = NULL;
 	git_tree_entry *entry = NULL;
 	size_t wlen;
 	int rc, error = 0;
 
+	if (commit_out)
+		commit_out[0] = '\0';
 	src->at = src->at_alloc = mlg_xasprintf(" at %s", ref);
+	pthread_once(&git_once, git_hold);
 	if (git_libgit2_init() < 0) {
 		error = mlg_error_set("cannot start libgit2: %s", git_message());
 		goto done;
@@ -365,55 +484,86 @@ static int open_blob(struct mlg_source *src, const char *path, const struct mlg_
 	rel = real + wlen + 1;
 
 	if (git_revparse_single(&obj, src->repo, ref) < 0) {
-		error = mlg_error_code(MLG_ENOTFOUND, "git_ref '%s': unknown revision (%s)", ref,
-				       git_message());
+		char *msg = mlg_xstrdup(git_message());
+		char *hint = merge_base ? fetch_hint(src->repo, ref) : mlg_xstrdup("");
+
+		error = mlg_error_code(MLG_ENOTFOUND, "git_ref '%s': unknown revision (%s)%s", ref, msg,
+				       hint);
+		free(hint);
+		free(msg);
 		goto done;
 	}
-	if (git_object_peel((git_object **)&tree, obj, GIT_OBJECT_TREE) < 0) {
-		error = mlg_error_code(MLG_EINVALID, "git_ref '%s' names no commit or tree (%s)", ref,
-				       git_message());
-		goto done;
+	if (merge_base) {
+		char hex[MLG_SOURCE_COMMIT_SIZE];
+
+		if (git_object_peel((git_object **)&target, obj, GIT_OBJECT_COMMIT) < 0) {
+			error = mlg_error_code(MLG_EINVALID, "git_ref '%s' names no commit (%s)", ref,
+					       git_message());
+			goto done;
+		}
+		if ((error = find_merge_base(src->repo, target, ref, &base)) < 0)
+			goto done;
+		git_oid_tostr(hex, sizeof(hex), git_commit_id(base));
+		free(src->at_alloc);
+		src->at = src->at_alloc = mlg_xasprintf(" at %s (merge base %.7s)", ref, hex);
+		if (git_commit_tree(&tree, base) < 0) {
+			error = mlg_error_set("cannot read the tree of %s%s: %s", hex, src->at,
+					      git_message());
+			goto done;
+		}
+		if (commit_out)
+			memcpy(commit_out, hex, sizeof(hex));
+	} else {
+		if (git_object_peel((git_object **)&tree, obj, GIT_OBJECT_TREE) < 0) {
+			error = mlg_error_code(MLG_EINVALID, "git_ref '%s' names no commit or tree (%s)",
+					       ref, git_message());
+			goto done;
+		}
+		if (commit_out && git_object_peel((git_object **)&target, obj, GIT_OBJECT_COMMIT) == 0)
+			git_oid_tostr(commit_out, MLG_SOURCE_COMMIT_SIZE, git_commit_id(target));
+		git_error_clear();
 	}
 	if (!*rel) {
-		error = mlg_error_code(MLG_EINVALID, "'%s' is a folder at %s", src->shown, ref);
+		error = mlg_error_code(MLG_EINVALID, "'%s' is a folder%s", src->shown, src->at);
 		goto done;
 	}
 	rc = git_tree_entry_bypath(&entry, tree, rel);
 	if (rc == GIT_ENOTFOUND) {
-		error = mlg_error_code(MLG_ENOTFOUND, "'%s' does not exist at %s", src->shown, ref);
+		error = mlg_error_code(MLG_ENOTFOUND, "'%s' does not exist%s", src->shown, src->at);
 		goto done;
 	}
 	if (rc < 0) {
-		error = mlg_error_set("cannot look up '%s' at %s: %s", src->shown, ref, git_message());
+		error = mlg_error_set("cannot look up '%s'%s: %s", src->shown, src->at, git_message());
 		goto done;
 	}
 	switch (git_tree_entry_type(entry)) {
 	case GIT_OBJECT_BLOB:
 		break;
 	case GIT_OBJECT_TREE:
-		error = mlg_error_code(MLG_EINVALID, "'%s' is a folder at %s", src->shown, ref);
+		error = mlg_error_code(MLG_EINVALID, "'%s' is a folder%s", src->shown, src->at);
 		goto done;
 	case GIT_OBJECT_COMMIT:
-		error = mlg_error_code(MLG_EINVALID, "'%s' is a submodule at %s", src->shown, ref);
+		error = mlg_error_code(MLG_EINVALID, "'%s' is a submodule%s", src->shown, src->at);
 		goto done;
 	default:
-		error = mlg_error_code(MLG_EINVALID, "'%s' is not a file at %s", src->shown, ref);
+		error = mlg_error_code(MLG_EINVALID, "'%s' is not a file%s", src->shown, src->at);
 		goto done;
 	}
 	/* A link's blob is its target's name, which is not the data. */
 	if (git_tree_entry_filemode(entry) == GIT_FILEMODE_LINK) {
 		error = mlg_error_code(MLG_EINVALID,
-				       "'%s' is a symbolic link at %s: name the file it points to",
-				       src->shown, ref);
+				       "'%s' is a symbolic link%s: name the file it points to",
+				       src->shown, src->at);
 		goto done;
 	}
 	if (git_blob_lookup(&src->blob, src->repo, git_tree_entry_id(entry)) < 0) {
-		error = mlg_error_set("cannot read '%s' at %s: %s", src->shown, ref, git_message());
+		error = mlg_error_set("cannot read '%s'%s: %s", src->shown, src->at, git_message());
 		goto done;
 	}
 	src->stored = (uint64_t)git_blob_rawsize(src->blob);
 	if (src->stored > SIZE_MAX) {
-		error = mlg_error_set("cannot read '%s' at %s: too large for this machine", src->shown, ref);
+		error = mlg_error_set("cannot read '%s'%s: too large for this machine", src->shown,
+				      src->at);
 		goto done;
 	}
 	src->mem = git_blob_rawcontent(src->blob);
@@ -430,6 +580,8 @@ static int open_blob(struct mlg_source *src, const char *path, const struct mlg_
 done:
 	git_tree_entry_free(entry);
 	git_tree_free(tree);
+	git_commit_free(base);
+	git_commit_free(target);
 	git_object_free(obj);
 	free(real);
 	free(workdir);
@@ -441,21 +593,31 @@ int mlg_source_open(struct mlg_source **out, const char *path, const struct mlg_
 {
 	static const struct mlg_source_options defaults = MLG_SOURCE_OPTIONS_INIT;
 	struct mlg_source *src;
-	int error;
+	char *commit = NULL;
+	int error, merge_base = 0;
 
 	*out = NULL;
 	if (!opts)
 		opts = &defaults;
-	if (opts->version != MLG_SOURCE_OPTIONS_VERSION)
+	/* Version 1 callers' struct ends before merge_base: do not read past it. */
+	if (opts->version != 1 && opts->version != MLG_SOURCE_OPTIONS_VERSION)
 		return mlg_error_code(MLG_EINVALID, "mlg_source_open: unsupported options version %u",
 				      opts->version);
+	if (opts->version >= 2) {
+		merge_base = opts->merge_base;
+		commit = opts->commit;
+		if (commit)
+			commit[0] = '\0';
+	}
 	if (!path || !*path)
 		return mlg_error_code(MLG_EINVALID, "mlg_source_open: no path");
+	if (merge_base && !opts->git_ref)
+		return mlg_error_code(MLG_EINVALID, "mlg_source_open: merge_base without git_ref");
 	src = mlg_xcalloc(1, sizeof(*src));
 	src->fd = -1;
 	src->at = "";
 	src->shown = mlg_xstrdup(opts->shown ? opts->shown : path);
-	error = opts->git_ref ? open_blob(src, path, opts) : open_file(src, path);
+	error = opts->git_ref ? open_blob(src, path, opts, merge_base, commit) : open_file(src, path);
 	if (error < 0) {
 		mlg_source_free(src);
 		return error;

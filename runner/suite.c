@@ -400,6 +400,11 @@ static void check_param_type(struct mlg_suite *suite, const struct mlg_param *p,
 				     p->doc);
 		break;
 	}
+	case MLG_PARAM_LIST:
+		if (!cJSON_IsArray(v) || !cJSON_GetArraySize(v))
+			mlg_diag_add(diag, path, "expected a non-empty list (%s), found %s", p->doc,
+				     cJSON_IsArray(v) ? "an empty list" : describe(v));
+		break;
 	case MLG_PARAM_OBJECT:
 		if (!cJSON_IsObject(v))
 			mlg_diag_add(diag, path, "expected an object (%s), found %s", p->doc, describe(v));

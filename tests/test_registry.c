@@ -178,6 +178,9 @@ static void default_parses(const char *owner, const struct mlg_param *p)
 	case MLG_PARAM_OBJECT:
 		assert_true(cJSON_IsObject(v));
 		break;
+	case MLG_PARAM_LIST:
+		assert_true(cJSON_IsArray(v) && cJSON_GetArraySize(v) > 0);
+		break;
 	}
 	cJSON_Delete(v);
 }

@@ -1,6 +1,8 @@
 /*
  * Unit tests for the reports of a run (runner/report_junit.c,
- * report_json.c, atomic.c), on a real run of the engine.
+ * report_json.c, atomic.c), on a real run of the engine, and for the
+ * metrics tables of model checks in the terminal report, the Markdown
+ * summary and JUnit (report_term.c, report_summary.c; section f).
  *
  * The group setup writes a small CSV and a metrics file in a fresh folder
  * under /tmp, loads a suite of nine checks over them (passing, failing,
@@ -31,7 +33,9 @@
 #include <libxml/xmlschemas.h>
 
 #include "digest.h"
+#include "report_internal.h"
 #include "text.h"
+#include "util.h"
 #include "mlgate/engine.h"
 #include "mlgate/error.h"
 #include "mlgate/report.h"
@@ -89,6 +93,9 @@ static const char *const patterns[] = { "amount-*", "*-not-null", "auc", "f1", "
 					"metrics-file", "model-file" };
 
 static char tmpdir[PATH_MAX];
+/* the run of the metrics table tests (section f), made on first use */
+static struct mlg_suite *table_suite;
+static struct mlg_run *table_run;
 static char suite_file[PATH_MAX + 32];
 static struct mlg_suite *suite;
 static struct mlg_run *run1;
@@ -156,6 +163,8 @@ static int teardown(void **state)
 	(void)state;
 	mlg_run_free(run1);
 	mlg_suite_free(suite);
+	mlg_run_free(table_run);
+	mlg_suite_free(table_suite);
 	dir = opendir(tmpdir);
 	if (dir) {
 		while ((e = readdir(dir))) {
@@ -1004,6 +1013,413 @@ static void test_write_atomic_read_only_folder(void **state)
 	assert_int_equal(rmdir(folder), 0);
 }
 
+/* ---- (f) metrics tables of model checks (observed.metrics) ---- */
+
+/*
+ * Model kinds put a table in observed.metrics (one object per metric and
+ * slice). These tests run model.metric checks, then give their results
+ * hand-built tables, as the model kinds will.
+ */
+static const char table_suite_text[] =
+	"{\"suite\": \"metric-tables\", \"checks\": [\n"
+	"  {\"kind\": \"model.metric\", \"id\": \"small\", \"file\": \"metrics.json\", \"path\": \"test.auc\", \"min\": 0},\n"
+	"  {\"kind\": \"model.metric\", \"id\": \"sliced\", \"file\": \"metrics.json\", \"path\": \"test.auc\", \"min\": 0},\n"
+	"  {\"kind\": \"model.metric\", \"id\": \"big\", \"file\": \"metrics.json\", \"path\": \"test.auc\", \"min\": 0},\n"
+	"  {\"kind\": \"model.metric\", \"id\": \"hostile\", \"file\": \"metrics.json\", \"path\": \"test.auc\", \"min\": 0}\n"
+	"]}\n";
+
+enum { T_SMALL, T_SLICED, T_BIG, T_HOSTILE, T_NCHECKS };
+
+static const char small_table[] =
+	"[{\"metric\": \"accuracy\", \"rows\": 1000, \"value\": 0.8123456, \"bound\": \">= 0.5\", \"status\": \"passed\"},"
+	" {\"metric\": \"roc_auc\", \"rows\": 1000, \"value\": 0.9123, \"baseline\": 0.92, \"delta\": -0.0077,"
+	"  \"ci_low\": 0.9, \"ci_high\": 0.93, \"p_value\": 0.031, \"bound\": \">= 0.9\", \"status\": \"passed\"},"
+	" {\"metric\": \"log_loss\", \"slice\": \"segment=s07\", \"rows\": 87, \"value\": 1.25, \"baseline\": 1.2,"
+	"  \"delta\": 0.05, \"bound\": \"<= 1\", \"status\": \"failed\", \"why\": \"1.25 is above max 1\"}]";
+
+static const char *const small_term =
+	"FAIL  small  log_loss 1.25 is above max 1 in slice segment=s07 (0.00s)\n"
+	"      metric    slice        rows   value  bound   baseline    delta  CI               p  status  why\n"
+	"      accuracy  all          1000  0.8123  >= 0.5                                         passed\n"
+	"      roc_auc   all          1000  0.9123  >= 0.9      0.92  -0.0077  [0.9, 0.93]  0.031  passed\n"
+	"      log_loss  segment=s07    87    1.25  <= 1         1.2    +0.05                      failed  1.25 is above max 1\n";
+
+/*
+ * Slice values come from data: a terminal escape, a line break, a
+ * right-to-left override, a pipe, wide characters, and one too long for
+ * a column. The value of the error row is undefined.
+ */
+static const char hostile_table[] =
+	"[{\"metric\": \"recall\", \"slice\": \"name=\\u001b[2Jx\\ny\", \"rows\": 3, \"value\": 0.5, \"status\": \"failed\", \"why\": \"0.5 is below min 0.9\"},"
+	" {\"metric\": \"recall\", \"slice\": \"name=a|b\\u202etxt.exe\", \"rows\": 4, \"value\": 1, \"status\": \"failed\", \"why\": \"bidi\"},"
+	" {\"metric\": \"recall\", \"slice\": \"city=\\u6771\\u4eac\", \"rows\": 5, \"value\": 0.25, \"status\": \"failed\", \"why\": \"wide\"},"
+	" {\"metric\": \"recall\", \"slice\": \"city=Z\\u00fcrich\", \"rows\": 6, \"value\": 0.125, \"status\": \"failed\", \"why\": \"accent\"},"
+	" {\"metric\": \"recall\", \"slice\": \"id=0123456789012345678901234567890123456789012345678901234567890123456789\", \"rows\": 1, \"value\": 0, \"status\": \"failed\"},"
+	" {\"metric\": \"roc_auc\", \"slice\": \"city=Bern\", \"rows\": 2, \"status\": \"error\", \"why\": \"roc_auc is undefined: only one class in 'label'\"}]";
+
+/* The slice column is 48 columns wide: 東京 takes 4 of them. */
+static const char *const hostile_term =
+	"FAIL  hostile  6 slices fail (0.00s)\n"
+	"      metric   slice                                             rows  value  status  why\n"
+	"      recall   name=\\x1B[2Jx y                                      3    0.5  failed  0.5 is below min 0.9\n"
+	"      recall   name=a|b\\u202Etxt.exe                                4      1  failed  bidi\n"
+	"      recall   city=\xe6\x9d\xb1\xe4\xba\xac                                            5   0.25  failed  wide\n"
+	"      recall   city=Z\xc3\xbcrich                                          6  0.125  failed  accent\n"
+	"      recall   id=01234567890123456789012345678901234567890123\xe2\x80\xa6     1      0  failed\n"
+	"      roc_auc  city=Bern                                            2    n/a  error   roc_auc is undefined: only one class in 'label'\n";
+
+/* Gives result `i` of table_run the status, message and table (JSON text). */
+static void set_table(size_t i, enum mlg_status st, const char *message, cJSON *table)
+{
+	struct mlg_result *r = &table_run->results[i];
+
+	assert_non_null(table);
+	mlg_result_set(r, st, "%s", message);
+	r->duration_s = 0;
+	cJSON_DeleteItemFromObjectCaseSensitive(r->observed, "metrics");
+	cJSON_AddItemToObject(r->observed, "metrics", table);
+}
+
+/* `n` rows of `metric` over slices segment=s00.., the first `failing` of them failed. */
+static void add_slice_rows(cJSON *table, const char *metric, int n, int failing)
+{
+	for (int k = 0; k < n; k++) {
+		cJSON *row = cJSON_CreateObject();
+		char slice[32];
+
+		snprintf(slice, sizeof(slice), "segment=s%02d", k);
+		cJSON_AddStringToObject(row, "metric", metric);
+		cJSON_AddStringToObject(row, "slice", slice);
+		cJSON_AddNumberToObject(row, "rows", 1000 + k);
+		cJSON_AddNumberToObject(row, "value", k < failing ? 0.5 : 0.95);
+		cJSON_AddStringToObject(row, "bound", ">= 0.9");
+		cJSON_AddStringToObject(row, "status", k < failing ? "failed" : "passed");
+		if (k < failing)
+			cJSON_AddStringToObject(row, "why", "0.5 is below min 0.9");
+		cJSON_AddItemToArray(table, row);
+	}
+}
+
+static void add_overall_row(cJSON *table, const char *metric, double value)
+{
+	cJSON *row = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(row, "metric", metric);
+	cJSON_AddNumberToObject(row, "rows", 100000);
+	cJSON_AddNumberToObject(row, "value", value);
+	cJSON_AddStringToObject(row, "status", "passed");
+	cJSON_AddItemToArray(table, row);
+}
+
+static void table_setup(void)
+{
+	struct mlg_diag d = MLG_DIAG_INIT;
+	struct mlg_run_options opts = MLG_RUN_OPTIONS_INIT;
+	cJSON *t;
+	char long_why[320];
+
+	if (table_run)
+		return;
+	if (mlg_suite_load_text(&table_suite, suite_file, table_suite_text, sizeof(table_suite_text) - 1,
+				&d) < 0)
+		fail_msg("cannot load the metric tables suite");
+	mlg_diag_release(&d);
+	opts.jobs = 1;
+	assert_int_equal(mlg_engine_run(&table_run, table_suite, &opts), 0);
+	assert_int_equal(table_suite->nchecks, T_NCHECKS);
+
+	set_table(T_SMALL, MLG_STATUS_FAILED, "log_loss 1.25 is above max 1 in slice segment=s07",
+		  cJSON_Parse(small_table));
+
+	/* passed: 4 whole-dataset rows and 20 passed slices */
+	t = cJSON_CreateArray();
+	add_overall_row(t, "accuracy", 0.91);
+	add_overall_row(t, "f1", 0.8);
+	add_overall_row(t, "roc_auc", 0.95);
+	add_overall_row(t, "log_loss", 0.3);
+	add_slice_rows(t, "accuracy", 10, 0);
+	add_slice_rows(t, "roc_auc", 10, 0);
+	{
+		/* a pipe in a slice value must not split the Markdown cell */
+		cJSON *row = cJSON_GetArrayItem(t, 4);
+
+		cJSON_ReplaceItemInObjectCaseSensitive(row, "slice", cJSON_CreateString("segment=a|b"));
+		/* a long text cut where a two-byte character straddles the limit (300 bytes) */
+		memset(long_why, 'a', 299);
+		snprintf(long_why + 299, sizeof(long_why) - 299, "\xc3\xa9 and more");
+		cJSON_AddStringToObject(row, "why", long_why);
+	}
+	set_table(T_SLICED, MLG_STATUS_PASSED, "4 metrics pass on the whole dataset and 20 slices", t);
+
+	/* failed: 2 whole-dataset rows, 30 failed and 30 passed slices (62 rows) */
+	t = cJSON_CreateArray();
+	add_overall_row(t, "accuracy", 0.91);
+	add_overall_row(t, "roc_auc", 0.95);
+	add_slice_rows(t, "roc_auc", 60, 30);
+	set_table(T_BIG, MLG_STATUS_FAILED, "roc_auc 0.5 is below min 0.9 in 30 slices", t);
+
+	set_table(T_HOSTILE, MLG_STATUS_FAILED, "6 slices fail", cJSON_Parse(hostile_table));
+}
+
+/* The terminal line of check i, with its table. Caller frees. */
+static char *term_line_of(size_t i, int color, int quiet)
+{
+	struct mlg_term_options opts = MLG_TERM_OPTIONS_INIT;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	assert_non_null(f);
+	opts.color = color;
+	opts.quiet = quiet;
+	mlg_report_term_line(f, &table_suite->checks[i], &table_run->results[i], &opts);
+	assert_int_equal(fclose(f), 0);
+	return text;
+}
+
+static int count_lines(const char *s)
+{
+	int n = 0;
+
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+static void test_term_metrics_table(void **state)
+{
+	char *text;
+
+	(void)state;
+	table_setup();
+	text = term_line_of(T_SMALL, 0, 0);
+	if (strcmp(text, small_term))
+		fail_msg("terminal table:\n%s\nwant:\n%s", text, small_term);
+	free(text);
+	/* --quiet shows a failed check with its table */
+	text = term_line_of(T_SMALL, 0, 1);
+	assert_string_equal(text, small_term);
+	free(text);
+}
+
+static void test_term_metrics_rows_shown(void **state)
+{
+	char *text;
+
+	(void)state;
+	table_setup();
+	/* a passed check: its whole-dataset rows; no slice column, since none is shown */
+	text = term_line_of(T_SLICED, 0, 0);
+	assert_int_equal(count_lines(text), 1 + 1 + 4 + 1);
+	assert_non_null(strstr(text, "\n      metric      rows  value  status\n"));
+	assert_non_null(strstr(text, "\n      … 20 more rows in the JSON report\n"));
+	free(text);
+	/* and nothing under --quiet */
+	text = term_line_of(T_SLICED, 0, 1);
+	assert_string_equal(text, "");
+	free(text);
+	/* a failed one: whole-dataset rows, then failed slices, 20 rows at most */
+	text = term_line_of(T_BIG, 0, 0);
+	assert_int_equal(count_lines(text), 1 + 1 + 20 + 1);
+	assert_non_null(strstr(text, "segment=s17"));
+	assert_null(strstr(text, "segment=s18"));
+	assert_null(strstr(text, "passed  \n"));
+	assert_non_null(strstr(text, "\n      … 42 more rows in the JSON report (12 not passed)\n"));
+	free(text);
+}
+
+static void test_term_metrics_hostile_text(void **state)
+{
+	char *text;
+
+	(void)state;
+	table_setup();
+	text = term_line_of(T_HOSTILE, 0, 0);
+	if (strcmp(text, hostile_term))
+		fail_msg("terminal table:\n%s\nwant:\n%s", text, hostile_term);
+	assert_null(strchr(text, '\033'));
+	assert_null(strstr(text, "\xe2\x80\xae"));
+	free(text);
+}
+
+static void test_term_metrics_colour(void **state)
+{
+	char *text;
+
+	(void)state;
+	table_setup();
+	text = term_line_of(T_SMALL, 1, 0);
+	assert_non_null(strstr(text, "\033[32mpassed\033[0m"));
+	assert_non_null(strstr(text, "\033[31mfailed\033[0m"));
+	/* colour codes take no room: the columns line up as without them */
+	assert_non_null(strstr(text, "\n      \033[2mmetric    slice        rows   value  bound   baseline"));
+	assert_non_null(strstr(text, "  \033[2mmetric    slice        rows   value  bound   baseline"));
+	assert_non_null(strstr(text, "status  why\033[0m\n"));
+	assert_non_null(strstr(text, "\n      accuracy  all          1000  0.8123  >= 0.5                                         \033[32mpassed\033[0m\n"));
+	free(text);
+	text = term_line_of(T_BIG, 0, 0);
+	assert_null(strchr(text, '\033'));
+	free(text);
+}
+
+static void test_term_summary_with_metrics(void **state)
+{
+	struct mlg_term_options opts = MLG_TERM_OPTIONS_INIT;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	(void)state;
+	table_setup();
+	assert_non_null(f);
+	mlg_report_term_summary(f, table_run, &opts);
+	assert_int_equal(fclose(f), 0);
+	/* observed without the table, which is under the check's line */
+	assert_null(strstr(text, "\"metrics\""));
+	assert_non_null(strstr(text, "   observed: {\"value\":0.91}\n   metrics: 62 rows, in the table under the check's line above\n"));
+	free(text);
+}
+
+static void test_summary_metrics_tables(void **state)
+{
+	char *md;
+	const char *p, *big, *sliced;
+	int rows = 0;
+
+	(void)state;
+	table_setup();
+	md = mlg_report_summary(table_run, 0);
+	/* a problem: observed without the table, then the table */
+	assert_non_null(strstr(md, "observed: {\"value\"&#58;0.91}  \n"));
+	big = strstr(md, "**big**");
+	assert_non_null(big);
+	/* only the columns some row fills; numbers aligned right; 50 rows, then a note */
+	p = strstr(big, "\n\n| metric | slice | rows | value | bound | status | why |\n"
+			"|---|---|--:|--:|---|---|---|\n");
+	assert_non_null(p);
+	p = strstr(p, "---|\n") + strlen("---|\n");
+	for (; !strncmp(p, "| ", 2); p = strchr(p, '\n') + 1)
+		rows++;
+	assert_int_equal(rows, 50);
+	assert_true(!strncmp(p, "\n_… 12 more rows in the JSON results_\n",
+			     strlen("\n_… 12 more rows in the JSON results_\n")));
+	assert_non_null(strstr(big, "| roc&#95;auc | segment=s00 | 1000 | 0.5 | &gt;= 0.9 | ❌ failed | 0.5 is below min 0.9 |\n"));
+	/* a passed check's table, folded as it is long */
+	p = strstr(md, "### Model metrics\n\n");
+	assert_non_null(p);
+	sliced = strstr(p, "<details><summary>✅ sliced: 24 rows</summary>\n\n");
+	assert_non_null(sliced);
+	/* the pipe stays inside its cell */
+	assert_non_null(strstr(sliced, "| accuracy | segment=a&#124;b | 1000 | 0.95 | &gt;= 0.9 | ✅ passed | aaaa"));
+	/* cut after the character, not inside it */
+	assert_non_null(strstr(sliced, "aaaa\xc3\xa9… |\n"));
+	assert_int_equal(first_bad_byte((const unsigned char *)md, strlen(md), 0), 0);
+	assert_non_null(strstr(sliced, "\n</details>\n"));
+	/* hostile text is escaped: no terminal escape, a visible bidi override */
+	assert_null(strchr(md, '\033'));
+	assert_null(strstr(md, "\xe2\x80\xae"));
+	assert_non_null(strstr(md, "| name=a&#124;b&#92;u202Etxt.exe |"));
+	assert_non_null(strstr(md, "| roc&#95;auc | city=Bern | 2 | n/a | 💥 error | roc&#95;auc is undefined&#58; only one class in 'label' |\n"));
+	free(md);
+}
+
+/* The testcase named `name`, anywhere in the JUnit document. */
+static xmlNodePtr testcase_named(xmlDocPtr doc, const char *name)
+{
+	for (xmlNodePtr ts = xmlDocGetRootElement(doc)->children; ts; ts = ts->next)
+		for (xmlNodePtr tc = ts->children; tc; tc = tc->next)
+			if (tc->type == XML_ELEMENT_NODE && !strcmp(attr(tc, "name"), name))
+				return tc;
+	fail_msg("no testcase '%s'", name);
+	return NULL;
+}
+
+static char *node_text(xmlNodePtr n)
+{
+	xmlChar *t = xmlNodeGetContent(n);
+	char *copy = strdup(t ? (const char *)t : "");
+
+	xmlFree(t);
+	return copy;
+}
+
+static void test_junit_metrics_tables(void **state)
+{
+	xmlDocPtr doc;
+	xmlNodePtr tc, props, el;
+	char *text;
+	int nprops = 0;
+
+	(void)state;
+	table_setup();
+	doc = junit_doc(table_run, NULL, NULL);
+	if (validate(doc) != 0)
+		fail_msg("JUnit with metrics tables is not valid against %s", XSD_PATH);
+
+	/* whole-dataset rows as properties; not the array as one huge property */
+	tc = testcase_named(doc, "big");
+	property_is(tc, "observed.metrics.accuracy", "0.91");
+	property_is(tc, "observed.metrics.roc_auc", "0.95");
+	property_is(tc, "observed.value", "0.91");
+	assert_null(property(tc, "observed.metrics"));
+	props = nth_child(tc, "properties", 0);
+	for (xmlNodePtr p = props->children; p; p = p->next)
+		nprops += p->type == XML_ELEMENT_NODE;
+	assert_true(nprops < 10);
+	/* the table in the failure text, as in the terminal */
+	el = nth_child(tc, "failure", 0);
+	assert_non_null(el);
+	text = node_text(el);
+	assert_null(strstr(text, "\"metrics\""));
+	assert_non_null(strstr(text, "\nmetrics:\n  metric    slice          rows  value  bound   status  why\n"));
+	assert_non_null(strstr(text, "  … 42 more rows in the JSON report (12 not passed)\n"));
+	free(text);
+
+	/* a passed check: its table as the testcase's output */
+	tc = testcase_named(doc, "sliced");
+	el = nth_child(tc, "system-out", 0);
+	assert_non_null(el);
+	text = node_text(el);
+	assert_non_null(strstr(text, "metrics:\n  metric      rows  value  status\n  accuracy  100000   0.91  passed\n"));
+	free(text);
+
+	/* the hostile slice values are XML-safe */
+	tc = testcase_named(doc, "hostile");
+	text = node_text(nth_child(tc, "failure", 0));
+	assert_non_null(strstr(text, "name=\\x1B[2Jx y"));
+	free(text);
+	xmlFreeDoc(doc);
+}
+
+/* Rows not as the format says: shown as they are, never a crash; non-objects skipped. */
+static void test_metrics_text_malformed_rows(void **state)
+{
+	struct mlg_strbuf sb = MLG_STRBUF_INIT;
+	cJSON *observed = cJSON_Parse("{\"metrics\": [{\"metric\": 5, \"value\": \"x\"}, 7,"
+				      " {\"status\": \"passed\", \"slice\": null}]}");
+	char *text;
+
+	(void)state;
+	assert_non_null(observed);
+	mlg_report__metrics_text(&sb, observed, "  ", 0, 0, 20);
+	assert_string_equal(mlg_strbuf_str(&sb), "  metric  value  status\n"
+						 "  5         n/a  ?\n"
+						 "  ?         n/a  passed\n");
+	mlg_strbuf_release(&sb);
+	text = mlg_report__observed_text(observed);
+	assert_string_equal(text, "{}");
+	cJSON_free(text);
+	cJSON_Delete(observed);
+	/* an empty table is no table: observed is shown as it is */
+	observed = cJSON_Parse("{\"rows\": 3, \"metrics\": []}");
+	mlg_report__metrics_text(&sb, observed, "  ", 0, 0, 20);
+	assert_string_equal(mlg_strbuf_str(&sb), "");
+	text = mlg_report__observed_text(observed);
+	assert_string_equal(text, "{\"rows\":3,\"metrics\":[]}");
+	cJSON_free(text);
+	cJSON_Delete(observed);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1021,6 +1437,14 @@ int main(void)
 		cmocka_unit_test(test_write_atomic_missing_folder),
 		cmocka_unit_test(test_write_atomic_onto_folder),
 		cmocka_unit_test(test_write_atomic_read_only_folder),
+		cmocka_unit_test(test_term_metrics_table),
+		cmocka_unit_test(test_term_metrics_rows_shown),
+		cmocka_unit_test(test_term_metrics_hostile_text),
+		cmocka_unit_test(test_term_metrics_colour),
+		cmocka_unit_test(test_term_summary_with_metrics),
+		cmocka_unit_test(test_summary_metrics_tables),
+		cmocka_unit_test(test_junit_metrics_tables),
+		cmocka_unit_test(test_metrics_text_malformed_rows),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -860,6 +860,219 @@ static void test_git_compressed_blob(void **state)
 	free(data);
 }
 
+/*
+ * A commit holding one file `name` (NULL: no file) with `text`, on `ref`,
+ * with `parent` (NULL: a root commit); its id in *out. The repository in
+ * tmpdir is created on first use.
+ */
+static void commit_on(const char *ref, const git_oid *parent, const char *name, const char *text,
+		      git_oid *out)
+{
+	git_repository *repo = NULL;
+	git_treebuilder *tb = NULL;
+	git_tree *tree = NULL;
+	git_commit *par = NULL;
+	git_signature *sig = NULL;
+	git_oid blob, tree_oid;
+
+	assert_true(git_libgit2_init() > 0);
+	if (git_repository_open(&repo, tmpdir) < 0)
+		assert_int_equal(git_repository_init(&repo, tmpdir, 0), 0);
+	assert_int_equal(git_treebuilder_new(&tb, repo, NULL), 0);
+	if (name) {
+		assert_int_equal(git_blob_create_from_buffer(&blob, repo, text, strlen(text)), 0);
+		assert_int_equal(git_treebuilder_insert(NULL, tb, name, &blob, GIT_FILEMODE_BLOB), 0);
+	}
+	assert_int_equal(git_treebuilder_write(&tree_oid, tb), 0);
+	assert_int_equal(git_tree_lookup(&tree, repo, &tree_oid), 0);
+	assert_int_equal(git_signature_new(&sig, "Test", "test@example.com", 1700000000, 0), 0);
+	if (parent)
+		assert_int_equal(git_commit_lookup(&par, repo, parent), 0);
+	assert_int_equal(git_commit_create_v(out, repo, ref, sig, sig, NULL, "c\n", tree, parent ? 1 : 0,
+					     par), 0);
+	git_commit_free(par);
+	git_signature_free(sig);
+	git_tree_free(tree);
+	git_treebuilder_free(tb);
+	git_repository_free(repo);
+	git_libgit2_shutdown();
+}
+
+/* Points HEAD at `ref` (which need not exist: then HEAD is unborn). */
+static void set_head(const char *ref)
+{
+	git_repository *repo = NULL;
+
+	assert_true(git_libgit2_init() > 0);
+	assert_int_equal(git_repository_open(&repo, tmpdir), 0);
+	assert_int_equal(git_repository_set_head(repo, ref), 0);
+	git_repository_free(repo);
+	git_libgit2_shutdown();
+}
+
+/* The bytes of a blob source, as a string (the caller frees). */
+static char *blob_text(struct mlg_source *src)
+{
+	const char *data;
+	size_t len;
+	char *out;
+
+	assert_int_equal(mlg_source_data(src, &data, &len), 0);
+	out = malloc(len + 1);
+	assert_non_null(out);
+	memcpy(out, data, len);
+	out[len] = '\0';
+	return out;
+}
+
+/*
+ *   A (base) --- B           main: a later commit after feature branched
+ *     \
+ *      C                     feature (HEAD)
+ * With merge_base, "main" reads A's file, not B's.
+ */
+static void test_git_merge_base(void **state)
+{
+	git_oid a, b, c;
+	char hex_a[41], hex_b[41], commit[MLG_SOURCE_COMMIT_SIZE], want[128];
+	struct mlg_source_options opts = MLG_SOURCE_OPTIONS_INIT;
+	struct mlg_source *src;
+	char *text;
+
+	(void)state;
+	commit_on("refs/heads/main", NULL, "metrics.json", "{\"auc\": 0.86}", &a);
+	commit_on("refs/heads/main", &a, "metrics.json", "{\"auc\": 0.99}", &b);
+	commit_on("refs/heads/feature", &a, "metrics.json", "{\"auc\": 0.84}", &c);
+	set_head("refs/heads/feature");
+	git_oid_tostr(hex_a, sizeof(hex_a), &a);
+	git_oid_tostr(hex_b, sizeof(hex_b), &b);
+
+	opts.git_ref = "main";
+	opts.repo_dir = tmpdir;
+	opts.shown = "metrics.json";
+	opts.merge_base = 1;
+	opts.commit = commit;
+	src = open_ok(in_tmp("metrics.json"), &opts);
+	assert_int_equal(mlg_source_kind(src), MLG_SOURCE_BLOB);
+	text = blob_text(src);
+	assert_string_equal(text, "{\"auc\": 0.86}");
+	assert_string_equal(commit, hex_a);
+	free(text);
+	mlg_source_free(src);
+
+	/* Without merge_base: the ref's own commit, as datasets read it. */
+	opts.merge_base = 0;
+	src = open_ok(in_tmp("metrics.json"), &opts);
+	text = blob_text(src);
+	assert_string_equal(text, "{\"auc\": 0.99}");
+	assert_string_equal(commit, hex_b);
+	free(text);
+	mlg_source_free(src);
+
+	/* HEAD on main itself: the merge base is main's tip. */
+	set_head("refs/heads/main");
+	opts.merge_base = 1;
+	src = open_ok(in_tmp("metrics.json"), &opts);
+	text = blob_text(src);
+	assert_string_equal(text, "{\"auc\": 0.99}");
+	assert_string_equal(commit, hex_b);
+	free(text);
+	mlg_source_free(src);
+
+	/* A path the base lacks: not found, with the commit known and named. */
+	set_head("refs/heads/feature");
+	opts.shown = "eval/new.json";
+	src = (struct mlg_source *)&opts;
+	assert_int_equal(mlg_source_open(&src, in_tmp("eval/new.json"), &opts), MLG_ENOTFOUND);
+	assert_null(src);
+	assert_string_equal(commit, hex_a);
+	snprintf(want, sizeof(want), "'eval/new.json' does not exist at main (merge base %.7s)", hex_a);
+	assert_string_equal(mlg_error_last(), want);
+	(void)c;
+}
+
+static void test_git_merge_base_errors(void **state)
+{
+	git_oid a, b, orphan;
+	char commit[MLG_SOURCE_COMMIT_SIZE];
+	struct mlg_source_options opts = MLG_SOURCE_OPTIONS_INIT;
+	struct mlg_source *src = NULL;
+
+	(void)state;
+	commit_on("refs/heads/main", NULL, "metrics.json", "{}", &a);
+	commit_on("refs/heads/feature", &a, "metrics.json", "{}", &b);
+	commit_on("refs/heads/other", NULL, "metrics.json", "{\"other\": 1}", &orphan);
+	set_head("refs/heads/feature");
+	opts.repo_dir = tmpdir;
+	opts.shown = "metrics.json";
+	opts.merge_base = 1;
+	opts.commit = commit;
+
+	/* Unknown: the revision is not there, so no commit; the hint says how to fetch it. */
+	opts.git_ref = "origin/main";
+	memcpy(commit, "junk", 5);
+	assert_int_equal(mlg_source_open(&src, in_tmp("metrics.json"), &opts), MLG_ENOTFOUND);
+	assert_string_equal(commit, "");
+	assert_non_null(strstr(mlg_error_last(), "git_ref 'origin/main': unknown revision ("));
+	assert_non_null(strstr(mlg_error_last(), "`fetch-depth: 0` in actions/checkout"));
+	assert_non_null(strstr(mlg_error_last(), "`GIT_DEPTH: 0` on GitLab CI"));
+	assert_non_null(strstr(mlg_error_last(), "run `git fetch origin main` first"));
+	opts.git_ref = "release";
+	assert_int_equal(mlg_source_open(&src, in_tmp("metrics.json"), &opts), MLG_ENOTFOUND);
+	assert_non_null(strstr(mlg_error_last(), "run `git fetch origin release:release` first"));
+	opts.git_ref = "0123456789abcdef";
+	assert_int_equal(mlg_source_open(&src, in_tmp("metrics.json"), &opts), MLG_ENOTFOUND);
+	assert_non_null(strstr(mlg_error_last(), "run `git fetch origin 0123456789abcdef` first"));
+	/* Datasets (no merge_base) keep the plain message. */
+	opts.merge_base = 0;
+	opts.git_ref = "release";
+	assert_int_equal(mlg_source_open(&src, in_tmp("metrics.json"), &opts), MLG_ENOTFOUND);
+	assert_null(strstr(mlg_error_last(), "fetch"));
+	opts.merge_base = 1;
+
+	/* Unrelated histories. */
+	opts.git_ref = "other";
+	assert_int_equal(mlg_source_open(&src, in_tmp("metrics.json"), &opts), MLG_ENOTFOUND);
+	assert_string_equal(commit, "");
+	assert_string_equal(mlg_error_last(),
+			    "HEAD and git_ref 'other' have no commit in common (unrelated histories)");
+
+	/* HEAD without a commit. */
+	set_head("refs/heads/nothing-yet");
+	opts.git_ref = "main";
+	assert_int_equal(mlg_source_open(&src, in_tmp("metrics.json"), &opts), MLG_ENOTFOUND);
+	assert_string_equal(commit, "");
+	assert_string_equal(mlg_error_last(),
+			    "HEAD has no commit yet: there is nothing to compare with git_ref 'main'");
+
+	/* merge_base needs a revision. */
+	opts.git_ref = NULL;
+	assert_int_equal(mlg_source_open(&src, in_tmp("metrics.json"), &opts), MLG_EINVALID);
+	assert_null(src);
+}
+
+/* Callers built against version 1 of the options still work (and never get merge_base). */
+static void test_options_version_1(void **state)
+{
+	static const char committed[] = "a\n1\n";
+	const struct file files[] = { { "train.csv", committed, sizeof(committed) - 1 } };
+	struct {
+		unsigned int version;
+		const char *git_ref, *repo_dir, *shown;
+	} v1 = { 1, "HEAD", NULL, "train.csv" };
+	struct mlg_source *src = NULL;
+	const char *data;
+	size_t len;
+
+	(void)state;
+	commit_files(files, 1);
+	v1.repo_dir = tmpdir;
+	assert_int_equal(mlg_source_open(&src, in_tmp("train.csv"), (const struct mlg_source_options *)&v1), 0);
+	assert_int_equal(mlg_source_data(src, &data, &len), 0);
+	assert_int_equal(len, sizeof(committed) - 1);
+	mlg_source_free(src);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -886,6 +1099,9 @@ int main(void)
 		T(test_git_not_a_repository),
 		T(test_git_lfs_pointer),
 		T(test_git_compressed_blob),
+		T(test_git_merge_base),
+		T(test_git_merge_base_errors),
+		T(test_options_version_1),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -40,7 +40,8 @@ enum mlg_param_type {
 	MLG_PARAM_OBJECT,   /* a JSON object, checked by the kind's validate() */
 	MLG_PARAM_DATASET,  /* the name of a dataset declared under "datasets" */
 	MLG_PARAM_PATH,     /* a file path, relative to the suite file's folder */
-	MLG_PARAM_BOUND     /* a number, or an RFC 3339 date or time string (bounds of time columns) */
+	MLG_PARAM_BOUND,    /* a number, or an RFC 3339 date or time string (bounds of time columns) */
+	MLG_PARAM_LIST      /* a non-empty JSON list, its items checked by the kind's validate() */
 };
 
 /** One parameter of a kind. Tables end with an entry whose name is NULL. */

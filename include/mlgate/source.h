@@ -28,21 +28,43 @@ struct mlg_source_options {
 	const char *git_ref;   /* NULL: the file on disk; else a revision ("origin/main", a sha) */
 	const char *repo_dir;  /* where to look for the repository (discovered upwards) */
 	const char *shown;     /* the path as messages should name it */
+	/* Since version 2. */
+	int merge_base;        /* with git_ref: read at the merge base of HEAD and git_ref */
+	char *commit;          /* NULL, or MLG_SOURCE_COMMIT_SIZE bytes: see mlg_source_open() */
 };
 
-#define MLG_SOURCE_OPTIONS_VERSION 1
-#define MLG_SOURCE_OPTIONS_INIT { MLG_SOURCE_OPTIONS_VERSION, NULL, NULL, NULL }
+#define MLG_SOURCE_OPTIONS_VERSION 2
+#define MLG_SOURCE_OPTIONS_INIT { MLG_SOURCE_OPTIONS_VERSION, NULL, NULL, NULL, 0, NULL }
+
+/** Room for a commit id in hex and its NUL. */
+#define MLG_SOURCE_COMMIT_SIZE 41
 
 /**
  * Opens the dataset at `path` (absolute). With opts->git_ref the path is
  * looked up in that revision's tree of the repository that contains
  * `repo_dir`. On success *out belongs to the caller (mlg_source_free()).
+ *
+ * With opts->merge_base as well, the tree read is that of the merge base
+ * of HEAD and git_ref: what a branch is compared against in review, which
+ * commits added to git_ref after the branch was made do not move.
+ * Messages then name the file "at <git_ref> (merge base <7 hex digits>)",
+ * and failures to find the revision or the merge base end with a hint on
+ * fetching history in CI (shallow or single-branch clones).
+ *
+ * When opts->commit is set, it receives the id of the commit whose tree
+ * was searched as soon as the revision resolved to one, and "" until
+ * then: after a failure, a non-empty id tells a path missing from that
+ * commit (MLG_ENOTFOUND) from a repository or revision that is not there.
+ *
  * Errors (message in mlg_error_last(), naming opts->shown):
- *  - MLG_ENOTFOUND: no such file, revision or path in the revision;
+ *  - MLG_ENOTFOUND: no such file, repository, revision, or path in the
+ *    revision; with merge_base, HEAD and git_ref have no common commit (in
+ *    the history there is: a shallow clone may cut it);
  *  - MLG_EINVALID: not a regular file (FIFO, device, directory), a Git LFS
  *    pointer instead of the data ("... is a Git LFS pointer ...; run `git
  *    lfs pull` ..."); corrupt compressed data shows on the first read;
  *  - MLG_ERROR: anything else.
+ * Options of version 1 (without merge_base and commit) are accepted.
  */
 int mlg_source_open(struct mlg_source **out, const char *path,
 		    const struct mlg_source_options *opts);

@@ -47,6 +47,19 @@ void mlg_diag_check(struct mlg_diag *diag, const struct mlg_check *check, const 
 #endif
 	;
 
+/**
+ * As mlg_diag_check(), for a value inside parameter `param` (NULL: the
+ * check itself): `sub` (may be NULL) is the
+ * rest of the JSON path (".roc_auc.min", "[1][0]"), built with
+ * mlg_jsonpath_member()/mlg_jsonpath_index() so that odd keys are quoted.
+ */
+void mlg_diag_check_at(struct mlg_diag *diag, const struct mlg_check *check, const char *param,
+		       const char *sub, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 5, 6)))
+#endif
+	;
+
 /** Frees the items. */
 void mlg_diag_release(struct mlg_diag *diag);
 
