@@ -143,6 +143,7 @@ int mlg_engine__role_done(struct mlg_engine *engine, const struct mlg_check *che
 		p->names[slot][i] = mlg_xstrdup(names[i]);
 	p->in[slot].columns = (const char *const *)p->names[slot];
 	p->in[slot].ncolumns = n;
+	p->in[slot].jobs = engine->jobs > 0 ? (unsigned int)engine->jobs : 1;
 	pthread_mutex_unlock(&engine->lock);
 	return 0;
 }

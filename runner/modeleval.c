@@ -8,6 +8,7 @@
  * the same rows give the same numbers, bit for bit, whatever -j was.
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,9 +62,7 @@ struct eval {
 	size_t nclasses;
 	char **class_names;      /* owned */
 	int need_ranks;
-	int renumbered;          /* rows are numbered in score order (binary) */
-	uint32_t **gcol;         /* per group column: the rows' ids (the state's, or permuted copies) */
-	int own_gcol;
+	uint32_t **gcol;         /* per group column: the rows' ids */
 	int *want;               /* metric ids of spec.metrics */
 	struct mlg_result *out;
 	cJSON *table;
@@ -462,18 +461,16 @@ static int cut_slicing(struct eval *e, const struct model_slicing *sl, struct sl
 			g->rows[at[g->gid[r]]++] = (uint32_t)r;
 		free(at);
 	}
-	if (e->cand.sorted && e->renumbered) {
-		/* in score order already: a group's rows are its sorted rows */
-		g->sorted = mlg_xcalloc(1, sizeof(uint32_t *));
-		g->sorted[0] = g->rows;
-	} else if (e->cand.sorted) {
+	/* grouped calls read each group's order off the whole order: the
+	 * bootstrap alone needs each group's rows in score order */
+	if (e->spec.bootstrap && e->cand.sorted) {
 		g->sorted = mlg_xcalloc(e->cand.nsorted, sizeof(uint32_t *));
 		for (size_t c = 0; c < e->cand.nsorted; c++) {
 			g->sorted[c] = mlg_xmalloc((n + 1) * sizeof(uint32_t));
 			split_stable(e->cand.sorted[c], n, g->gid, g->ngroups, g->start, g->sorted[c]);
 		}
 	}
-	if (e->has_base && e->base.sorted) {
+	if (e->spec.bootstrap && e->has_base && e->base.sorted) {
 		g->bsorted = mlg_xcalloc(e->base.nsorted, sizeof(uint32_t *));
 		for (size_t c = 0; c < e->base.nsorted; c++) {
 			g->bsorted[c] = mlg_xmalloc((n + 1) * sizeof(uint32_t));
@@ -489,10 +486,8 @@ static int cut_slicing(struct eval *e, const struct model_slicing *sl, struct sl
 	return 0;
 }
 
-static void free_slicing(struct slicing_groups *g, size_t ksorted, size_t kbsorted, int renumbered)
+static void free_slicing(struct slicing_groups *g, size_t ksorted, size_t kbsorted)
 {
-	if (renumbered)
-		ksorted = 0; /* sorted[0] is rows */
 	if (g->own_gid)
 		free(g->gid);
 	for (size_t i = 0; i < g->ngroups; i++)
@@ -763,15 +758,24 @@ static void note_outcome(struct eval *e, size_t m, const struct group *g, struct
 	}
 }
 
-/* Every metric of one group: values, baseline, tests, verdicts, table rows. */
-static void evaluate_group(struct eval *e, const struct group *g, uint64_t stream)
+/*
+ * Every metric of one group: values (computed here, or given by a grouped
+ * call in pv/pb), baseline, tests, verdicts, table rows.
+ */
+static void evaluate_group(struct eval *e, const struct group *g, uint64_t stream,
+			   const struct mlg_metric_value *pv, const struct mlg_metric_value *pb)
 {
 	size_t nm = e->spec.nmetrics;
 	struct cell *cells = mlg_xcalloc(nm, sizeof(*cells));
 	struct mlg_metric_value *v = mlg_xcalloc(nm, sizeof(*v)), *b = mlg_xcalloc(nm, sizeof(*b));
 
-	metrics_of(e, &e->cand, g, g->sorted, NULL, v);
-	if (e->has_base)
+	if (pv)
+		memcpy(v, pv, nm * sizeof(*v));
+	else
+		metrics_of(e, &e->cand, g, g->sorted, NULL, v);
+	if (e->has_base && pb)
+		memcpy(b, pb, nm * sizeof(*b));
+	else if (e->has_base)
 		metrics_of(e, &e->base, g, g->bsorted, NULL, b);
 	if (e->spec.bootstrap)
 		bootstrap(e, g, stream, cells);
@@ -795,26 +799,60 @@ static void evaluate_group(struct eval *e, const struct group *g, uint64_t strea
 	free(b);
 }
 
+/*
+ * The metrics of every group of a slicing in one grouped call per model
+ * (one pass over the rows, one down the score order): out[g * nmetrics + m].
+ */
+static void metrics_by_group(const struct eval *e, const struct side *s, uint32_t *const *sorted,
+			     const struct slicing_groups *sg, struct mlg_metric_value *out)
+{
+	uint32_t *rows = NULL;
+	struct mlg_subset all = { s->n, NULL, (const uint32_t *const *)sorted, NULL };
+
+	rows = mlg_xmalloc((s->n + 1) * sizeof(uint32_t));
+	for (uint64_t r = 0; r < s->n; r++)
+		rows[r] = (uint32_t)r;
+	all.rows = rows;
+	if (e->spec.task == MODEL_REG)
+		mlg_reg_metrics_by_group(&s->reg, &all, sg->gid, sg->ngroups, e->want, e->spec.nmetrics, out);
+	else
+		mlg_cls_metrics_by_group(&s->cls, &all, sg->gid, sg->ngroups, e->want, e->spec.nmetrics, out);
+	free(rows);
+}
+
+/* The whole dataset's values, computed beside the slices' grouped calls. */
+struct overall_job {
+	const struct eval *e;
+	const struct group *g;
+	struct mlg_metric_value *v, *b;
+};
+
+static void *overall_values(void *arg)
+{
+	struct overall_job *j = arg;
+
+	metrics_of(j->e, &j->e->cand, j->g, j->g->sorted, NULL, j->v);
+	if (j->e->has_base)
+		metrics_of(j->e, &j->e->base, j->g, j->g->bsorted, NULL, j->b);
+	return NULL;
+}
+
 /* ---- model.fairness ---------------------------------------------------------- */
 
 static void evaluate_fairness(struct eval *e, struct slicing_groups *sg)
 {
 	const struct model_bound *b = &e->spec.metrics[0];
-	struct mlg_metric_value v;
+	struct mlg_metric_value v, *all = mlg_xcalloc(sg->ngroups + 1, sizeof(*all));
 	double lo = INFINITY, hi = -INFINITY;
 	size_t ilo = 0, ihi = 0, used = 0;
 	char x[32], y[32], z[32], w[32];
 
+	metrics_by_group(e, &e->cand, e->cand.sorted, sg, all);
 	for (size_t k = 0; k < sg->ngroups; k++) {
 		size_t i = sg->order[k];
 		struct group g = { sg->names[i], sg->count[i], sg->rows + sg->start[i], NULL, NULL };
-		uint32_t *srt[1024];
 		cJSON *row = cJSON_CreateObject();
 
-		if (sg->sorted)
-			for (size_t c = 0; c < e->cand.nsorted && c < 1024; c++)
-				srt[c] = sg->sorted[c] + sg->start[i];
-		g.sorted = sg->sorted ? srt : NULL;
 		cJSON_AddStringToObject(row, "metric", b->name);
 		cJSON_AddStringToObject(row, "slice", g.name);
 		cJSON_AddNumberToObject(row, "rows", (double)g.n);
@@ -825,7 +863,7 @@ static void evaluate_fairness(struct eval *e, struct slicing_groups *sg)
 			cJSON_AddStringToObject(row, "why", "fewer rows than min_support");
 			continue;
 		}
-		metrics_of(e, &e->cand, &g, g.sorted, NULL, &v);
+		v = all[i];
 		if (v.undefined) {
 			char *why = mlg_xasprintf("is undefined: %s", v.undefined);
 
@@ -845,6 +883,7 @@ static void evaluate_fairness(struct eval *e, struct slicing_groups *sg)
 		if (v.value > hi)
 			hi = v.value, ihi = i;
 	}
+	free(all);
 	if (e->nrows_error)
 		return;
 	if (used < 2) {
@@ -878,65 +917,6 @@ static void evaluate_fairness(struct eval *e, struct slicing_groups *sg)
 					 b->name, short_num(lo, x), sg->names[ilo], short_num(hi, y),
 					 sg->names[ihi], used, short_num(hi - lo, z));
 	}
-}
-
-/* ---- renumbering ----------------------------------------------------------- */
-
-static uint16_t *permute16(const uint16_t *v, const uint32_t *perm, uint64_t n)
-{
-	uint16_t *out = mlg_xmalloc((n + 1) * sizeof(*out));
-
-	for (uint64_t i = 0; i < n; i++)
-		out[i] = v[perm[i]];
-	return out;
-}
-
-static void permute_side(struct side *s, const uint32_t *perm)
-{
-	uint16_t *t;
-	double *sc = mlg_xmalloc((s->n + 1) * sizeof(double));
-
-	t = permute16(s->label, perm, s->n);
-	free(s->label);
-	s->label = t;
-	t = permute16(s->pred, perm, s->n);
-	free(s->pred);
-	s->pred = t;
-	for (uint64_t i = 0; i < s->n; i++)
-		sc[i] = s->cls.score[perm[i]];
-	free(s->score2);
-	s->score2 = sc;
-	s->cls.label = s->label;
-	s->cls.pred = s->pred;
-	s->cls.score = sc;
-}
-
-/*
- * A binary model is sorted once; numbering its rows in that order turns
- * every later pass (metrics, slices, resamples) from random reads into
- * sequential ones: at 10M rows that is most of the evaluation's time.
- * Row numbers only name rows inside the evaluation (messages about rows
- * come before), so nothing shows it but the speed.
- */
-static void renumber(struct eval *e)
-{
-	const uint32_t *perm = e->cand.sorted[0];
-	uint64_t n = e->cand.n;
-
-	permute_side(&e->cand, perm);
-	if (e->has_base)
-		permute_side(&e->base, perm);
-	for (size_t g = 0; g < e->spec.ngroupcols; g++) {
-		uint32_t *c = mlg_xmalloc((n + 1) * sizeof(uint32_t));
-
-		for (uint64_t i = 0; i < n; i++)
-			c[i] = e->gcol[g][perm[i]];
-		e->gcol[g] = c;
-	}
-	e->own_gcol = 1;
-	for (uint64_t i = 0; i < n; i++)
-		e->cand.sorted[0][i] = (uint32_t)i;
-	e->renumbered = 1;
 }
 
 /* ---- the whole ------------------------------------------------------------- */
@@ -1130,6 +1110,7 @@ void model_evaluate(const struct mlg_check *check, const struct mlg_scan_input *
 	struct slicing_groups *sg = NULL;
 	struct group all = { NULL, 0, NULL, NULL, NULL };
 	uint32_t *identity = NULL;
+	struct mlg_metric_value **gvals = NULL, **bvals = NULL;
 
 	memset(&e, 0, sizeof(e));
 	e.check = check;
@@ -1175,8 +1156,6 @@ void model_evaluate(const struct mlg_check *check, const struct mlg_scan_input *
 		e.gcol[g] = e.cand.st->group[g];
 	if (sort_side(&e, &e.cand) < 0)
 		goto done;
-	if (e.cand.nsorted == 1)
-		renumber(&e);
 	if (e.has_base && sort_side(&e, &e.base) < 0)
 		goto done;
 	observe_overall(&e);
@@ -1189,19 +1168,43 @@ void model_evaluate(const struct mlg_check *check, const struct mlg_scan_input *
 	if (e.spec.task == MODEL_FAIR) {
 		evaluate_fairness(&e, &sg[0]);
 	} else {
-		if (e.renumbered) {
-			all.rows = e.cand.sorted[0];
-		} else {
-			identity = mlg_xmalloc((e.cand.n + 1) * sizeof(uint32_t));
-			for (uint64_t r = 0; r < e.cand.n; r++)
-				identity[r] = (uint32_t)r;
-			all.rows = identity;
-		}
+		identity = mlg_xmalloc((e.cand.n + 1) * sizeof(uint32_t));
+		for (uint64_t r = 0; r < e.cand.n; r++)
+			identity[r] = (uint32_t)r;
+		size_t nm = e.spec.nmetrics;
+		struct mlg_metric_value *av = mlg_xcalloc(nm + 1, sizeof(*av)), *ab = mlg_xcalloc(nm + 1, sizeof(*ab));
+		struct overall_job job = { &e, &all, av, ab };
+		pthread_t th;
+		int threaded;
+
+		all.rows = identity;
 		all.n = e.cand.n;
 		all.sorted = e.cand.sorted;
 		all.bsorted = e.has_base ? e.base.sorted : NULL;
-		evaluate_group(&e, &all, 0);
+		/* the overall values and the slices' are independent: with -j2 or
+		 * more, compute them at once (each into its own memory) */
+		threaded = in[0].jobs > 1 && e.spec.nslicings &&
+			   pthread_create(&th, NULL, overall_values, &job) == 0;
+		gvals = mlg_xcalloc(e.spec.nslicings + 1, sizeof(*gvals));
+		bvals = mlg_xcalloc(e.spec.nslicings + 1, sizeof(*bvals));
 		for (size_t i = 0; i < e.spec.nslicings; i++) {
+			gvals[i] = mlg_xcalloc(sg[i].ngroups * nm + 1, sizeof(**gvals));
+			metrics_by_group(&e, &e.cand, e.cand.sorted, &sg[i], gvals[i]);
+			if (e.has_base) {
+				bvals[i] = mlg_xcalloc(sg[i].ngroups * nm + 1, sizeof(**bvals));
+				metrics_by_group(&e, &e.base, e.base.sorted, &sg[i], bvals[i]);
+			}
+		}
+		if (threaded)
+			pthread_join(th, NULL);
+		else
+			overall_values(&job);
+		evaluate_group(&e, &all, 0, av, e.has_base ? ab : NULL);
+		free(av);
+		free(ab);
+		for (size_t i = 0; i < e.spec.nslicings; i++) {
+			struct mlg_metric_value *gv = gvals[i], *gb = bvals[i];
+
 			for (size_t k = 0; k < sg[i].ngroups; k++) {
 				size_t gi = sg[i].order[k];
 				struct group g = { sg[i].names[gi], sg[i].count[gi], sg[i].rows + sg[i].start[gi],
@@ -1232,7 +1235,8 @@ void model_evaluate(const struct mlg_check *check, const struct mlg_scan_input *
 				}
 				g.sorted = srt;
 				g.bsorted = bsrt;
-				evaluate_group(&e, &g, ((uint64_t)(i + 1) << 32) | gi);
+				evaluate_group(&e, &g, ((uint64_t)(i + 1) << 32) | gi, gv + gi * nm,
+					       gb ? gb + gi * nm : NULL);
 				free(srt);
 				free(bsrt);
 			}
@@ -1259,11 +1263,15 @@ void model_evaluate(const struct mlg_check *check, const struct mlg_scan_input *
 	}
 done:
 	for (size_t i = 0; sg && i < e.spec.nslicings; i++)
-		free_slicing(&sg[i], e.cand.nsorted, e.base.nsorted, e.renumbered);
+		free_slicing(&sg[i], e.cand.nsorted, e.base.nsorted);
+	for (size_t i = 0; gvals && i < e.spec.nslicings; i++) {
+		free(gvals[i]);
+		free(bvals[i]);
+	}
+	free(gvals);
+	free(bvals);
 	free(sg);
 	free(identity);
-	for (size_t g = 0; e.own_gcol && g < e.spec.ngroupcols; g++)
-		free(e.gcol[g]);
 	free(e.gcol);
 	free_side(&e.cand);
 	free_side(&e.base);

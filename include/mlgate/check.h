@@ -115,6 +115,7 @@ struct mlg_scan_input {
 	void *plan;                       /* from prepare() */
 	void *state;                      /* every part merged, in file order */
 	uint64_t nrows;
+	unsigned int jobs;                /* threads end() may use (-j); results must not depend on it */
 };
 
 struct mlg_batch;
