@@ -75,12 +75,18 @@ static void print_markdown(FILE *out)
 
 static void print_params_text(FILE *out, const struct mlg_param *params)
 {
+	int w = 12;
+
+	/* the name column as wide as the longest name, so that rows line up */
+	for (const struct mlg_param *p = params; p->name; p++)
+		if ((int)strlen(p->name) > w)
+			w = (int)strlen(p->name);
 	for (const struct mlg_param *p = params; p->name; p++) {
-		fprintf(out, "  %-12s %-15s %s", p->name, mlg_param_type_name(p->type),
+		fprintf(out, "  %-*s %-15s %s", w, p->name, mlg_param_type_name(p->type),
 			p->required ? "required" : "optional");
 		if (p->default_json)
 			fprintf(out, ", default %s", p->default_json);
-		fprintf(out, "\n               %s\n", p->doc);
+		fprintf(out, "\n  %*s %s\n", w, "", p->doc);
 	}
 }
 
