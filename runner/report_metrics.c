@@ -97,6 +97,56 @@ static void family(struct mlg_strbuf *sb, const char *name, const char *help)
 	mlg_strbuf_addf(sb, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
 }
 
+/*
+ * The model kinds' metric tables (observed.metrics) as labelled series,
+ * one family per column (a family's samples must be contiguous), so that
+ * Grafana can chart a metric per slice run after run.
+ */
+static void model_metric_families(struct mlg_strbuf *sb, const struct mlg_run *run)
+{
+	static const char *const columns[][2] = {
+		{ "value", "The value of a model metric (a row of a model check's metrics table)." },
+		{ "baseline", "The baseline model's value of a model metric." },
+		{ "delta", "A model metric's value minus the baseline's." },
+		{ "ci_low", "The low end of a model metric's bootstrap interval." },
+		{ "ci_high", "The high end of a model metric's bootstrap interval." },
+		{ "p_value", "The p-value of the paired test of a model metric against the baseline." },
+	};
+	char buf[32];
+
+	for (size_t k = 0; k < sizeof(columns) / sizeof(columns[0]); k++) {
+		int declared = 0;
+		char *name = k ? mlg_xasprintf("mlgate_model_metric_%s", columns[k][0])
+			       : mlg_xstrdup("mlgate_model_metric");
+
+		for (size_t i = 0; i < run->suite->nchecks; i++) {
+			const cJSON *table = cJSON_GetObjectItemCaseSensitive(run->results[i].observed, "metrics");
+			const cJSON *row;
+
+			if (run->results[i].status == MLG_STATUS_SKIPPED || !cJSON_IsArray(table))
+				continue;
+			cJSON_ArrayForEach(row, table) {
+				const cJSON *m = cJSON_GetObjectItemCaseSensitive(row, "metric");
+				const cJSON *sl = cJSON_GetObjectItemCaseSensitive(row, "slice");
+				const cJSON *v = cJSON_GetObjectItemCaseSensitive(row, columns[k][0]);
+
+				if (!cJSON_IsString(m) || !cJSON_IsNumber(v) || !isfinite(v->valuedouble))
+					continue;
+				if (!declared++)
+					family(sb, name, columns[k][1]);
+				mlg_strbuf_addf(sb, "%s{check=\"", name);
+				label_value(sb, run->suite->checks[i].id);
+				mlg_strbuf_addstr(sb, "\",metric=\"");
+				label_value(sb, m->valuestring);
+				mlg_strbuf_addstr(sb, "\",slice=\"");
+				label_value(sb, cJSON_IsString(sl) ? sl->valuestring : "all");
+				mlg_strbuf_addf(sb, "\"} %s\n", mlg_format_number(v->valuedouble, buf));
+			}
+		}
+		free(name);
+	}
+}
+
 char *mlg_report_metrics(const struct mlg_run *run)
 {
 	struct mlg_strbuf sb = MLG_STRBUF_INIT;
@@ -181,6 +231,7 @@ char *mlg_report_metrics(const struct mlg_run *run)
 			free(name);
 		}
 	}
+	model_metric_families(&sb, run);
 	mlg_strbuf_addstr(&sb, "# EOF\n");
 	for (size_t k = 0; k < nseen; k++)
 		free(seen[k]);

@@ -163,3 +163,23 @@ EOS
 	jq -e '.checks[0].observed.metrics[0] | .baseline > .value and .delta < 0' results.json >/dev/null ||
 		{ jq -c '.checks[0].observed.metrics' results.json; return 1; }
 }
+
+# The metrics table as labelled OpenMetrics series, per slice, that
+# promtool accepts: what a Pushgateway and Grafana chart run after run.
+test_model_metrics_openmetrics() {
+	command -v promtool >/dev/null || { echo "promtool missing (scripts/deps.sh installs prometheus)"; return 1; }
+	model_generate 2000
+	cat >mlgate.json <<'EOS'
+{ "mlgate": 1, "suite": "om", "datasets": { "cand": { "path": "cand.csv" }, "base": { "path": "base.csv" } },
+  "checks": [ { "kind": "model.classification", "dataset": "cand", "label": "label", "score": "score",
+                "baseline_dataset": "base", "metrics": { "roc_auc": {}, "accuracy": {} }, "slices": ["country"] } ] }
+EOS
+	mlg run --metrics m.prom --json results.json >out.txt 2>&1 || { cat out.txt; return 1; }
+	promtool check metrics <m.prom || { cat m.prom; return 1; }
+	grep -q '^mlgate_model_metric{check="model.classification:cand.roc_auc,accuracy",metric="roc_auc",slice="country=FR"} 0\.' m.prom &&
+		grep -q '^mlgate_model_metric_delta{check="model.classification:cand.roc_auc,accuracy",metric="accuracy",slice="all"} ' m.prom ||
+		{ grep model_metric m.prom; return 1; }
+	# every row with a value is there, once
+	[ "$(grep -c '^mlgate_model_metric{' m.prom)" = "$(jq '[.checks[0].observed.metrics[] | select(.value)] | length' results.json)" ] ||
+		{ echo "series and table rows differ"; return 1; }
+}
