@@ -109,6 +109,7 @@ struct model_state {
 	struct mlg_strcount *groups; /* per group column */
 	struct model_issue_seen issue[ISSUE_COUNT];
 	size_t charged;
+	int too_many;                /* a merge met more than MODEL_MAX_CLASSES labels */
 };
 
 /* Most distinct labels (and predicted labels) a classification may have. */

@@ -20,6 +20,9 @@
 #include "model_internal.h"
 #include "util.h"
 
+/* Slices below min_support listed in the table; the rest are counted. */
+#define MAX_SKIPPED_LISTED 100
+
 /* Resampled rows a check may evaluate before it refuses: minutes of work. */
 #define MAX_BOOTSTRAP_ROWS 4e9
 
@@ -67,6 +70,7 @@ struct eval {
 	struct mlg_result *out;
 	cJSON *table;
 	size_t nrows_gated, nrows_failed, nrows_error, nskipped_support;
+	uint32_t *weight;        /* the bootstrap's multiplicities, all 0 between resamples */
 	const char *first_error;
 	char *message_error;     /* owned */
 	/* the worst failing row, for the message */
@@ -121,6 +125,13 @@ static int reading_problems(struct eval *e, const struct side *s)
 		[ISSUE_BAD_PRED] = "a prediction that is not a finite number",
 	};
 
+	if (s->st->n == UINT64_MAX && s->st->too_many) {
+		mlg_result_set(e->out, MLG_STATUS_ERROR,
+			       "%s: the labels%s hold more than %d distinct values: is '%s' the label column? (classification labels are compared as text)",
+			       ds, plan->pred >= 0 ? " and predictions" : "", MODEL_MAX_CLASSES,
+			       plan->columns[plan->label]);
+		return -1;
+	}
 	if (s->st->n == UINT64_MAX) {
 		mlg_result_set(e->out, MLG_STATUS_ERROR, "%s: %s", ds, mlg_mem_message(plan->mem));
 		return -1;
@@ -187,6 +198,14 @@ static void add_class(struct eval *e, const char *text, size_t len)
 	e->class_names[e->nclasses++] = mlg_xstrndup(text, len);
 }
 
+/* The index of a value in a side's table of label texts, or -1. */
+static long class_of_in(const struct side *s, const char *text)
+{
+	size_t len = strlen(text);
+
+	return mlg_strcount_find(&s->st->values, text, len, mlg_strcount_hash(text, len, 0));
+}
+
 /*
  * Decides the classes and their order: the "scores" columns' order; for a
  * binary score the other label then the positive one; otherwise every
@@ -230,15 +249,31 @@ static int decide_classes(struct eval *e)
 		long pos = class_of(e, spec->positive, strlen(spec->positive));
 
 		if (e->nclasses > 2) {
+			/* name the third value where it first appears: the candidate's
+			 * values come first (class_names in order), then the baseline's */
 			const struct side *s = &e->cand;
+			long idx = -1;
 
-			if (s->st->values.n <= 2)
-				s = &e->base;
+			/* the earliest row holding a value beyond the first two (labels
+			 * and predictions are interned column by column in a batch) */
+			for (int k = 0; k < 2 && idx < 0; k++) {
+				if (k && !e->has_base)
+					break;
+				s = k ? &e->base : &e->cand;
+				for (size_t c = 2; c < e->nclasses; c++) {
+					long i = class_of_in(s, e->class_names[c]);
+
+					if (i >= 0 && (idx < 0 || s->st->value_row[i] < s->st->value_row[idx]))
+						idx = i;
+				}
+			}
 			mlg_result_set(e->out, MLG_STATUS_ERROR,
-				       "%s row %llu has a third label '%s' (after '%s' and '%s'): a binary score needs two classes; for more, use \"scores\" (one column per class) or \"prediction\"",
-				       s->in->dataset->name, (unsigned long long)s->st->value_row[2],
-				       s->st->values.entries[2].text, s->st->values.entries[0].text,
-				       s->st->values.entries[1].text);
+				       "%s row %llu has a third %s '%s' (after '%s' and '%s'): a binary score needs two classes%s",
+				       s->in->dataset->name, (unsigned long long)(idx >= 0 ? s->st->value_row[idx] : 0),
+				       spec->prediction ? "label or prediction" : "label",
+				       idx >= 0 ? s->st->values.entries[idx].text : e->class_names[2],
+				       e->class_names[0], e->class_names[1],
+				       spec->prediction ? "" : "; for more, use \"scores\" (one column per class) or \"prediction\"");
 			return -1;
 		}
 		if (pos < 0 && e->nclasses == 2) {
@@ -389,11 +424,15 @@ static void group_text(struct mlg_strbuf *sb, const struct mlg_strcount *t, uint
 		mlg_strbuf_add(sb, en->text, en->len);
 }
 
-static const char *const *sort_names;
+/* A group's name beside its index, so that sorting needs no global (checks end in parallel). */
+struct named {
+	const char *name;
+	size_t index;
+};
 
 static int cmp_group(const void *a, const void *b)
 {
-	return strcmp(sort_names[*(const size_t *)a], sort_names[*(const size_t *)b]);
+	return strcmp(((const struct named *)a)->name, ((const struct named *)b)->name);
 }
 
 static int cut_slicing(struct eval *e, const struct model_slicing *sl, struct slicing_groups *g)
@@ -477,12 +516,17 @@ static int cut_slicing(struct eval *e, const struct model_slicing *sl, struct sl
 			split_stable(e->base.sorted[c], n, g->gid, g->ngroups, g->start, g->bsorted[c]);
 		}
 	}
-	g->order = mlg_xmalloc((g->ngroups + 1) * sizeof(size_t));
-	for (size_t i = 0; i < g->ngroups; i++)
-		g->order[i] = i;
-	sort_names = (const char *const *)g->names;
-	qsort(g->order, g->ngroups, sizeof(size_t), cmp_group);
-	sort_names = NULL;
+	{
+		struct named *by = mlg_xmalloc((g->ngroups + 1) * sizeof(*by));
+
+		for (size_t i = 0; i < g->ngroups; i++)
+			by[i].name = g->names[i], by[i].index = i;
+		qsort(by, g->ngroups, sizeof(*by), cmp_group);
+		g->order = mlg_xmalloc((g->ngroups + 1) * sizeof(size_t));
+		for (size_t i = 0; i < g->ngroups; i++)
+			g->order[i] = by[i].index;
+		free(by);
+	}
 	return 0;
 }
 
@@ -536,12 +580,16 @@ static double bootstrap_p(const double *better, size_t n)
 static void bootstrap(struct eval *e, const struct group *g, uint64_t stream, struct cell *cells)
 {
 	size_t nm = e->spec.nmetrics, B = e->spec.resamples, ok;
-	uint32_t *weight = mlg_xcalloc(e->cand.n + 1, sizeof(uint32_t));
+	uint32_t *weight;
 	double *vals = mlg_xmalloc(nm * B * sizeof(double)), *better = mlg_xmalloc(nm * B * sizeof(double));
 	size_t *nv = mlg_xcalloc(nm, sizeof(size_t)), *nb = mlg_xcalloc(nm, sizeof(size_t));
 	struct mlg_metric_value *v = mlg_xcalloc(nm, sizeof(*v)), *b = mlg_xcalloc(nm, sizeof(*b));
 	struct mlg_subset sub = { g->n, g->rows, NULL, NULL };
 
+	/* one array for every group: a slice's resamples touch its rows only */
+	if (!e->weight)
+		e->weight = mlg_xcalloc(e->cand.n + 1, sizeof(uint32_t));
+	weight = e->weight;
 	for (size_t r = 0; r < B; r++) {
 		mlg_bootstrap_draw(&sub, e->spec.seed, stream, r, weight);
 		metrics_of(e, &e->cand, g, g->sorted, weight, v);
@@ -576,7 +624,6 @@ static void bootstrap(struct eval *e, const struct group *g, uint64_t stream, st
 			cells[m].p = bootstrap_p(better + m * B, nb[m]);
 		}
 	}
-	free(weight);
 	free(vals);
 	free(better);
 	free(nv);
@@ -887,10 +934,14 @@ static void evaluate_fairness(struct eval *e, struct slicing_groups *sg)
 	if (e->nrows_error)
 		return;
 	if (used < 2) {
-		mlg_result_set(e->out, MLG_STATUS_ERROR,
-			       "%zu group%s of %s reach%s min_support %llu: a gap needs two", used,
-			       used == 1 ? "" : "s", e->spec.groupcols[0], used == 1 ? "es" : "",
-			       (unsigned long long)e->spec.min_support);
+		struct mlg_strbuf cols = MLG_STRBUF_INIT;
+
+		for (size_t c = 0; c < e->spec.ngroupcols; c++)
+			mlg_strbuf_addf(&cols, "%s%s", c ? " x " : "", e->spec.groupcols[c]);
+		e->message_error = mlg_xasprintf("%zu group%s of %s reach%s min_support %llu: a gap needs two",
+						 used, used == 1 ? "" : "s", cols.buf, used == 1 ? "es" : "",
+						 (unsigned long long)e->spec.min_support);
+		mlg_strbuf_release(&cols);
 		e->nrows_error = 1;
 		return;
 	}
@@ -904,12 +955,11 @@ static void evaluate_fairness(struct eval *e, struct slicing_groups *sg)
 		e->worst = mlg_xasprintf("%s ranges from %s (%s) to %s (%s): gap %s is above max_gap %s",
 					 b->name, short_num(lo, x), sg->names[ilo], short_num(hi, y),
 					 sg->names[ihi], short_num(hi - lo, z), fmt(e->spec.max_gap, w));
-	} else if (e->spec.has_ratio && (hi <= 0 || lo / hi < e->spec.min_ratio)) {
+	} else if (e->spec.has_ratio && hi > 0 && lo / hi < e->spec.min_ratio) {
 		e->nrows_failed = 1;
 		e->worst = mlg_xasprintf("%s ranges from %s (%s) to %s (%s): ratio %s is below min_ratio %s",
 					 b->name, short_num(lo, x), sg->names[ilo], short_num(hi, y),
-					 sg->names[ihi], hi > 0 ? short_num(lo / hi, z) : "undefined",
-					 fmt(e->spec.min_ratio, w));
+					 sg->names[ihi], short_num(lo / hi, z), fmt(e->spec.min_ratio, w));
 	} else if (lo == hi) {
 		e->worst = mlg_xasprintf("%s is %s in each of the %zu groups", b->name, short_num(lo, x), used);
 	} else {
@@ -1049,7 +1099,7 @@ static char *passing_message(struct eval *e)
 					d->valuedouble >= 0 ? "+" : "", short_num(d->valuedouble, z),
 					pv ? ", p = " : "", pv ? short_num(pv->valuedouble, x) : "");
 	}
-	mlg_strbuf_addf(&sb, " on %llu rows", (unsigned long long)e->cand.n);
+	mlg_strbuf_addf(&sb, " on %llu row%s", (unsigned long long)e->cand.n, mlg_plural(e->cand.n));
 	if (e->spec.nslicings) {
 		/* the slice with the lowest (or highest, lower-is-better) value of the first gated metric */
 		const struct model_bound *b = NULL;
@@ -1212,14 +1262,18 @@ void model_evaluate(const struct mlg_check *check, const struct mlg_scan_input *
 				uint32_t **srt = NULL, **bsrt = NULL;
 
 				if (g.n < e.spec.min_support) {
-					cJSON *row = cJSON_CreateObject();
+					/* listed (a row per metric) up to a point: a column of
+					 * ids as a slice must not make a report of megabytes */
+					for (size_t m = 0; e.nskipped_support < MAX_SKIPPED_LISTED && m < nm; m++) {
+						cJSON *row = cJSON_CreateObject();
 
-					cJSON_AddStringToObject(row, "metric", "*");
-					cJSON_AddStringToObject(row, "slice", g.name);
-					cJSON_AddNumberToObject(row, "rows", (double)g.n);
-					cJSON_AddStringToObject(row, "status", "skipped");
-					cJSON_AddStringToObject(row, "why", "fewer rows than min_support");
-					cJSON_AddItemToArray(e.table, row);
+						cJSON_AddStringToObject(row, "metric", e.spec.metrics[m].name);
+						cJSON_AddStringToObject(row, "slice", g.name);
+						cJSON_AddNumberToObject(row, "rows", (double)g.n);
+						cJSON_AddStringToObject(row, "status", "skipped");
+						cJSON_AddStringToObject(row, "why", "fewer rows than min_support");
+						cJSON_AddItemToArray(e.table, row);
+					}
 					e.nskipped_support++;
 					continue;
 				}
@@ -1243,16 +1297,26 @@ void model_evaluate(const struct mlg_check *check, const struct mlg_scan_input *
 		}
 	}
 
+	if (e.nskipped_support)
+		cJSON_AddNumberToObject(out->observed, "slices_below_min_support", (double)e.nskipped_support);
 	if (e.nrows_error) {
 		mlg_result_set(out, MLG_STATUS_ERROR, "%s", e.message_error ? e.message_error : "a metric could not be evaluated");
 	} else if (e.nrows_failed) {
 		if (e.spec.task == MODEL_FAIR)
 			mlg_result_set(out, MLG_STATUS_FAILED, "%s", e.worst);
-		else if (e.nrows_failed > 1)
-			mlg_result_set(out, MLG_STATUS_FAILED, "%s; %zu of %zu gated values failed", e.worst,
-				       e.nrows_failed, e.nrows_gated);
-		else
-			mlg_result_set(out, MLG_STATUS_FAILED, "%s", e.worst);
+		else {
+			char skipped[96] = "";
+
+			if (e.nskipped_support)
+				snprintf(skipped, sizeof(skipped), "; %zu slice%s below min_support %llu not gated",
+					 e.nskipped_support, e.nskipped_support == 1 ? "" : "s",
+					 (unsigned long long)e.spec.min_support);
+			if (e.nrows_failed > 1)
+				mlg_result_set(out, MLG_STATUS_FAILED, "%s; %zu of %zu gated values failed%s",
+					       e.worst, e.nrows_failed, e.nrows_gated, skipped);
+			else
+				mlg_result_set(out, MLG_STATUS_FAILED, "%s%s", e.worst, skipped);
+		}
 	} else if (e.spec.task == MODEL_FAIR) {
 		mlg_result_set(out, MLG_STATUS_PASSED, "%s", e.worst);
 	} else {
@@ -1279,6 +1343,7 @@ done:
 		free(e.class_names[c]);
 	free(e.class_names);
 	free(e.want);
+	free(e.weight);
 	free(e.worst);
 	free(e.message_error);
 	model_spec_release(&e.spec);

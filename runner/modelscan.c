@@ -361,6 +361,7 @@ static void merge(const void *p, void *i, void *f, uint64_t row_base)
 				      from->value_row, row_base, MODEL_MAX_CLASSES);
 
 		if (!map) {
+			into->too_many = into->values.n >= MODEL_MAX_CLASSES;
 			into->n = UINT64_MAX;
 			return;
 		}

@@ -53,14 +53,12 @@ static char *member(const char *name)
 	return out;
 }
 
-static const char *metric_names[MLG_M_COUNT];
-
-static const char *const *all_metric_names(void)
+/* Every metric's name, into names[MLG_M_COUNT] (no static: checks validate in parallel). */
+static const char *const *all_metric_names(const char **names)
 {
-	if (!metric_names[0])
-		for (int m = 0; m < MLG_M_COUNT; m++)
-			metric_names[m] = mlg_metric_info(m)->name;
-	return metric_names;
+	for (int m = 0; m < MLG_M_COUNT; m++)
+		names[m] = mlg_metric_info(m)->name;
+	return names;
 }
 
 /* Whether the kind's data can give metric m at all (known before reading). */
@@ -91,7 +89,8 @@ static void parse_bound(struct sink *s, struct model_spec *spec, const cJSON *en
 	b->name = entry->string;
 	b->metric = mlg_metric_lookup(entry->string);
 	if (b->metric < 0) {
-		const char *near = mlg_suggest(entry->string, all_metric_names(), MLG_M_COUNT);
+		const char *names[MLG_M_COUNT];
+		const char *near = mlg_suggest(entry->string, all_metric_names(names), MLG_M_COUNT);
 
 		PROBLEM(s, "metrics", sub, "unknown metric '%s'%s%s%s", entry->string,
 			near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
@@ -247,8 +246,20 @@ int model_spec_parse(const struct mlg_check *check, struct model_spec *spec, str
 	spec->positive = mlg_check_string(check, "positive");
 	spec->baseline = mlg_check_string(check, "baseline_dataset");
 	spec->threshold = mlg_check_number(check, "threshold", &d) ? d : 0.5;
-	spec->ece_bins = mlg_check_number(check, "ece_bins", &d) ? (unsigned int)d : 10;
-	spec->min_support = mlg_check_number(check, "min_support", &d) ? (uint64_t)d : 30;
+	spec->ece_bins = 10;
+	if (mlg_check_number(check, "ece_bins", &d)) {
+		if (d >= 1 && d <= 1000)
+			spec->ece_bins = (unsigned int)d;
+		else
+			PROBLEM(&s, "ece_bins", NULL, "expected from 1 to 1000 bins");
+	}
+	spec->min_support = 30;
+	if (mlg_check_number(check, "min_support", &d)) {
+		if (d >= 0)
+			spec->min_support = (uint64_t)d;
+		else
+			PROBLEM(&s, "min_support", NULL, "expected a number of rows, 0 or more");
+	}
 	if (!spec->positive)
 		spec->positive = "1";
 
@@ -278,8 +289,6 @@ int model_spec_parse(const struct mlg_check *check, struct model_spec *spec, str
 			PROBLEM(&s, "score", NULL, "give \"score\" (binary) or \"scores\" (per class), not both");
 		if (!spec->score && !v && !spec->prediction)
 			PROBLEM(&s, NULL, NULL, "expected \"score\" (binary), \"scores\" (per class) or \"prediction\" (predicted labels)");
-		if (spec->ece_bins < 1 || spec->ece_bins > 1000)
-			PROBLEM(&s, "ece_bins", NULL, "expected from 1 to 1000 bins");
 		if (v && mlg_check_param(check, "threshold") && spec->nclass_cols > 2)
 			PROBLEM(&s, "threshold", NULL, "a threshold turns a binary score into a label; with more than two classes the label is the most probable class");
 	}
@@ -293,7 +302,8 @@ int model_spec_parse(const struct mlg_check *check, struct model_spec *spec, str
 		spec->metrics[0].name = name;
 		spec->metrics[0].metric = name ? mlg_metric_lookup(name) : -1;
 		if (spec->metrics[0].metric < 0) {
-			const char *near = name ? mlg_suggest(name, all_metric_names(), MLG_M_COUNT) : NULL;
+			const char *names[MLG_M_COUNT];
+			const char *near = name ? mlg_suggest(name, all_metric_names(names), MLG_M_COUNT) : NULL;
 
 			PROBLEM(&s, "metric", NULL, "unknown metric '%s'%s%s%s", name ? name : "",
 				near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
