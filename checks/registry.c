@@ -12,6 +12,8 @@ extern const struct mlg_check_kind mlg_kind_data_class_balance;
 extern const struct mlg_check_kind mlg_kind_data_compare;
 extern const struct mlg_check_kind mlg_kind_data_conflicting_labels;
 extern const struct mlg_check_kind mlg_kind_data_distinct;
+extern const struct mlg_check_kind mlg_kind_data_drift;
+extern const struct mlg_check_kind mlg_kind_data_drift_share;
 extern const struct mlg_check_kind mlg_kind_data_freshness;
 extern const struct mlg_check_kind mlg_kind_data_length;
 extern const struct mlg_check_kind mlg_kind_data_no_overlap;
@@ -36,6 +38,8 @@ static const struct mlg_check_kind *const kinds[] = {
 	&mlg_kind_data_compare,
 	&mlg_kind_data_conflicting_labels,
 	&mlg_kind_data_distinct,
+	&mlg_kind_data_drift,
+	&mlg_kind_data_drift_share,
 	&mlg_kind_data_freshness,
 	&mlg_kind_data_length,
 	&mlg_kind_data_no_overlap,

@@ -320,8 +320,9 @@ static int map_classes(struct eval *e, struct side *s)
 		map[i] = class_of(e, en->text, en->len);
 		if (map[i] < 0) {
 			mlg_result_set(e->out, MLG_STATUS_ERROR,
-				       "%s row %llu has the label '%s', which is not a class of \"scores\" (%s%s%s%s)",
-				       ds, (unsigned long long)st->value_row[i], en->text, e->class_names[0],
+				       "%s row %llu has the %s '%s', which is not a class of \"scores\" (%s%s%s%s)",
+				       ds, (unsigned long long)st->value_row[i],
+				       plan->pred >= 0 ? "label or prediction" : "label", en->text, e->class_names[0],
 				       ", ", e->class_names[1], e->nclasses > 2 ? ", ..." : "");
 			goto done;
 		}

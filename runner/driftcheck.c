@@ -1,0 +1,896 @@
+/*
+ * The engine behind data.drift and data.drift_share: both datasets are
+ * read in the shared pass; each named column keeps its numbers (for the
+ * exact KS and Wasserstein: sorted samples, not sketches) and its
+ * categories' counts; at the end each column is typed, a method chosen
+ * (or taken from the suite), and the statistic compared with its threshold.
+ *
+ * Memory: 8 bytes per non-null numeric value of each column in both
+ * datasets, counted against max_memory, plus the counts of at most
+ * max_categories categories per column.
+ */
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mlgate/batch.h"
+#include "mlgate/drift.h"
+#include "mlgate/driftcheck.h"
+#include "mlgate/strcount.h"
+#include "mlgate/suite.h"
+#include "util.h"
+
+enum method {
+	M_AUTO, M_KS, M_WASSERSTEIN, M_WASSERSTEIN_NORMED, M_PSI, M_JS, M_CHI2, M_LINF, M_ZTEST, M_NMETHODS
+};
+
+static const struct {
+	const char *name;
+	int pvalue;          /* drift when p < threshold; else when the distance >= threshold */
+	double threshold;    /* default; NAN: must be given */
+	int numeric, categorical;
+} methods[M_NMETHODS] = {
+	[M_AUTO] = { "auto", 0, NAN, 1, 1 },
+	[M_KS] = { "ks", 1, 0.05, 1, 0 },
+	[M_WASSERSTEIN] = { "wasserstein", 0, NAN, 1, 0 },
+	[M_WASSERSTEIN_NORMED] = { "wasserstein_normed", 0, 0.1, 1, 0 },
+	[M_PSI] = { "psi", 0, 0.1, 1, 1 },
+	[M_JS] = { "jensen_shannon", 0, 0.1, 1, 1 },
+	[M_CHI2] = { "chi2", 1, 0.05, 0, 1 },
+	[M_LINF] = { "l_infinity", 0, 0.1, 0, 1 },
+	[M_ZTEST] = { "z", 1, 0.05, 0, 1 },
+};
+
+/* Evidently's size limit for the tests on small references. */
+#define SMALL_REFERENCE 1000
+/* Numeric columns with at most this many distinct values are categorical for "auto". */
+#define FEW_VALUES 5
+
+static int method_of(const char *name)
+{
+	for (int m = 0; m < M_NMETHODS; m++)
+		if (!strcmp(methods[m].name, name))
+			return m;
+	return -1;
+}
+
+struct plan {
+	size_t ncols;
+	long *col;            /* per column: index in this dataset */
+	char **names;         /* per column; owned */
+	size_t max_categories;
+	struct mlg_mem *mem;
+};
+
+struct colstate {
+	double *v;
+	uint64_t n, alloc;    /* numbers kept: all of them while the column may be numeric */
+	uint64_t nnum;        /* numbers seen */
+	uint64_t nulls, nonnum;
+	uint64_t first_nonnum; /* row, within the part until merged */
+	char nonnum_text[40];
+	struct mlg_strcount cats;
+	int cats_overflow;
+};
+
+struct state {
+	const struct plan *plan;
+	struct colstate *c;
+	size_t charged;
+	int out_of_memory;
+};
+
+static void free_plan(void *p)
+{
+	struct plan *plan = p;
+
+	if (!plan)
+		return;
+	for (size_t i = 0; i < plan->ncols; i++)
+		free(plan->names[i]);
+	free(plan->names);
+	free(plan->col);
+	free(plan);
+}
+
+/* The column names a check reads: its list, or every visible column of the dataset. */
+static char **column_list(const struct mlg_check *check, const struct mlg_scan_setup *setup, size_t *n)
+{
+	const char **cols;
+	size_t k;
+	char **out;
+
+	if (mlg_check_strings(check, "columns", &cols, &k) && !(k == 1 && !strcmp(cols[0], "*"))) {
+		out = mlg_xcalloc(k + 1, sizeof(char *));
+		for (size_t i = 0; i < k; i++)
+			out[i] = mlg_xstrdup(cols[i]);
+		free(cols);
+		*n = k;
+		return out;
+	}
+	free(cols);
+	out = mlg_xcalloc(setup->ncolumns + 1, sizeof(char *));
+	k = 0;
+	for (size_t i = 0; i < setup->ncolumns; i++)
+		if (*setup->columns[i])
+			out[k++] = mlg_xstrdup(setup->columns[i]);
+	*n = k;
+	return out;
+}
+
+static int prepare(void **out, const struct mlg_check *check, struct mlg_scan_setup *setup,
+		   struct mlg_result *r)
+{
+	struct plan *plan = mlg_xcalloc(1, sizeof(*plan));
+	double d;
+
+	*out = plan;
+	plan->mem = setup->mem;
+	plan->max_categories = mlg_check_number(check, "max_categories", &d) ? (size_t)d : 1000;
+	if (!strcmp(setup->param, "dataset")) {
+		plan->names = column_list(check, setup, &plan->ncols);
+	} else {
+		/* the reference is read for the current dataset's columns: they
+		 * are named in the suite, or "*" means the current dataset's */
+		const struct mlg_dataset *cur = check->dataset;
+		const char **cols;
+		size_t k;
+
+		(void)cur;
+		if (mlg_check_strings(check, "columns", &cols, &k) && !(k == 1 && !strcmp(cols[0], "*"))) {
+			plan->names = mlg_xcalloc(k + 1, sizeof(char *));
+			for (size_t i = 0; i < k; i++)
+				plan->names[i] = mlg_xstrdup(cols[i]);
+			plan->ncols = k;
+		} else {
+			plan->names = column_list(check, setup, &plan->ncols);
+		}
+		free(cols);
+	}
+	if (!plan->ncols) {
+		mlg_result_set(r, MLG_STATUS_ERROR, "%s has no columns to compare", setup->dataset->name);
+		return -1;
+	}
+	plan->col = mlg_xcalloc(plan->ncols, sizeof(long));
+	for (size_t i = 0; i < plan->ncols; i++)
+		if ((plan->col[i] = mlg_scan_column(setup, check, plan->names[i], r)) < 0)
+			return -1;
+	return 0;
+}
+
+static void *begin(const void *p)
+{
+	const struct plan *plan = p;
+	struct state *st = mlg_xcalloc(1, sizeof(*st));
+
+	st->plan = plan;
+	st->c = mlg_xcalloc(plan->ncols, sizeof(*st->c));
+	for (size_t i = 0; i < plan->ncols; i++)
+		mlg_strcount_init(&st->c[i].cats, plan->mem, 0);
+	return st;
+}
+
+static void free_state(void *p)
+{
+	struct state *st = p;
+
+	if (!st)
+		return;
+	for (size_t i = 0; i < st->plan->ncols; i++) {
+		free(st->c[i].v);
+		mlg_strcount_release(&st->c[i].cats);
+	}
+	mlg_mem_uncharge(st->plan->mem, st->charged);
+	free(st->c);
+	free(st);
+}
+
+static int grow(struct state *st, struct colstate *c, uint64_t more)
+{
+	uint64_t alloc;
+
+	if (c->n + more <= c->alloc)
+		return 0;
+	alloc = c->alloc ? c->alloc * 2 : 1024;
+	while (alloc < c->n + more)
+		alloc *= 2;
+	if (mlg_mem_charge(st->plan->mem, (alloc - c->alloc) * sizeof(double)) < 0)
+		return -1;
+	st->charged += (alloc - c->alloc) * sizeof(double);
+	c->v = mlg_xrealloc(c->v, alloc * sizeof(double));
+	c->alloc = alloc;
+	return 0;
+}
+
+/* Counts a category; past max_categories the column stops counting (it is not categorical). */
+static int count_category(struct state *st, struct colstate *c, const char *s, size_t len, uint64_t n)
+{
+	uint64_t h;
+	long i;
+
+	if (c->cats_overflow)
+		return 0;
+	h = mlg_strcount_hash(s, len, 0);
+	i = mlg_strcount_find(&c->cats, s, len, h);
+	if (i >= 0) {
+		c->cats.entries[i].count += n;
+		return 0;
+	}
+	if (c->cats.n >= st->plan->max_categories) {
+		c->cats_overflow = 1;
+		return 0;
+	}
+	return mlg_strcount_add(&c->cats, s, len, h, n, NULL);
+}
+
+static int batch(const void *p, void *s, struct mlg_batch *b, char **error)
+{
+	const struct plan *plan = p;
+	struct state *st = s;
+
+	for (size_t k = 0; k < plan->ncols; k++) {
+		struct colstate *c = &st->c[k];
+		const uint8_t *status;
+		const double *v = mlg_batch_floats(b, (size_t)plan->col[k], &status);
+		const struct mlg_cell *cell = mlg_batch_cells(b, (size_t)plan->col[k]);
+
+		/* a column with a non-number is categorical: its numbers are not needed */
+		if (!c->nonnum && grow(st, c, b->nrows) < 0)
+			goto oom;
+		for (size_t i = 0; i < b->nrows; i++) {
+			if (status[i] == MLG_VALUE_NULL) {
+				c->nulls++;
+				continue;
+			}
+			if (status[i] == MLG_VALUE_OK && isfinite(v[i])) {
+				c->nnum++;
+				if (!c->nonnum)
+					c->v[c->n++] = v[i] == 0 ? 0.0 : v[i]; /* -0 is 0 */
+			} else if (!c->nonnum++) {
+				size_t len = cell[i].len < sizeof(c->nonnum_text) - 1 ? cell[i].len
+										 : sizeof(c->nonnum_text) - 1;
+
+				c->first_nonnum = b->first_row + i;
+				memcpy(c->nonnum_text, cell[i].data, len);
+				c->nonnum_text[len] = '\0';
+			}
+			if (count_category(st, c, cell[i].data, cell[i].len, 1) < 0)
+				goto oom;
+		}
+	}
+	return 0;
+oom:
+	*error = mlg_xstrdup(mlg_mem_message(plan->mem));
+	return -1;
+}
+
+static void merge(const void *p, void *i, void *f, uint64_t row_base)
+{
+	const struct plan *plan = p;
+	struct state *into = i, *from = f;
+
+	for (size_t k = 0; k < plan->ncols; k++) {
+		struct colstate *a = &into->c[k], *b = &from->c[k];
+
+		if (into->out_of_memory || (!a->nonnum && !b->nonnum && grow(into, a, b->n) < 0)) {
+			into->out_of_memory = 1;
+			return;
+		}
+		if (!a->nonnum && !b->nonnum) {
+			memcpy(a->v + a->n, b->v, b->n * sizeof(double));
+			a->n += b->n;
+		}
+		a->nnum += b->nnum;
+		a->nulls += b->nulls;
+		if (b->nonnum && !a->nonnum) {
+			a->first_nonnum = b->first_nonnum + row_base;
+			memcpy(a->nonnum_text, b->nonnum_text, sizeof(a->nonnum_text));
+		}
+		a->nonnum += b->nonnum;
+		a->cats_overflow |= b->cats_overflow;
+		for (size_t e = 0; e < b->cats.n && !a->cats_overflow; e++)
+			if (count_category(into, a, b->cats.entries[e].text, b->cats.entries[e].len,
+					   b->cats.entries[e].count) < 0) {
+				into->out_of_memory = 1;
+				return;
+			}
+	}
+}
+
+/* ---- sorting ----------------------------------------------------------------- */
+
+static inline uint64_t key_of(double d)
+{
+	uint64_t u;
+
+	memcpy(&u, &d, sizeof(u));
+	return u & 0x8000000000000000ull ? ~u : u | 0x8000000000000000ull;
+}
+
+/* Sorts finite doubles ascending: LSD radix on 16-bit digits, constant digits skipped. */
+static int sort_doubles(double *v, uint64_t n)
+{
+	uint64_t *a, *b, *t;
+	uint64_t or_all = 0, and_all = ~0ull;
+
+	if (n < 2)
+		return 0;
+	a = malloc(n * sizeof(uint64_t));
+	b = malloc(n * sizeof(uint64_t));
+	if (!a || !b) {
+		free(a);
+		free(b);
+		return -1;
+	}
+	for (uint64_t i = 0; i < n; i++) {
+		a[i] = key_of(v[i]);
+		or_all |= a[i];
+		and_all &= a[i];
+	}
+	for (int shift = 0; shift < 64; shift += 16) {
+		size_t *count;
+
+		if (!(((or_all ^ and_all) >> shift) & 0xffff))
+			continue; /* every key has the same digit here */
+		count = calloc(65537, sizeof(size_t));
+		if (!count) {
+			free(a);
+			free(b);
+			return -1;
+		}
+		for (uint64_t i = 0; i < n; i++)
+			count[((a[i] >> shift) & 0xffff) + 1]++;
+		for (size_t d = 1; d <= 65536; d++)
+			count[d] += count[d - 1];
+		for (uint64_t i = 0; i < n; i++)
+			b[count[(a[i] >> shift) & 0xffff]++] = a[i];
+		free(count);
+		t = a, a = b, b = t;
+	}
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t u = a[i] & 0x8000000000000000ull ? a[i] & ~0x8000000000000000ull : ~a[i];
+
+		memcpy(&v[i], &u, sizeof(u));
+	}
+	free(a);
+	free(b);
+	return 0;
+}
+
+struct sort_job {
+	double **v;
+	uint64_t *n;
+	size_t count, next;
+	int failed;
+	pthread_mutex_t lock;
+};
+
+static void *sort_worker(void *arg)
+{
+	struct sort_job *j = arg;
+
+	for (;;) {
+		size_t k;
+
+		pthread_mutex_lock(&j->lock);
+		k = j->next++;
+		pthread_mutex_unlock(&j->lock);
+		if (k >= j->count)
+			return NULL;
+		if (sort_doubles(j->v[k], j->n[k]) < 0) {
+			pthread_mutex_lock(&j->lock);
+			j->failed = 1;
+			pthread_mutex_unlock(&j->lock);
+		}
+	}
+}
+
+/* Sorts every sample, on up to `jobs` threads (the order of work does not change the result). */
+static int sort_all(double **v, uint64_t *n, size_t count, unsigned int jobs)
+{
+	struct sort_job j = { v, n, count, 0, 0, PTHREAD_MUTEX_INITIALIZER };
+	pthread_t th[16];
+	size_t nth = 0;
+
+	if (jobs > 16)
+		jobs = 16;
+	while (nth + 1 < jobs && nth + 1 < count && pthread_create(&th[nth], NULL, sort_worker, &j) == 0)
+		nth++;
+	sort_worker(&j);
+	for (size_t i = 0; i < nth; i++)
+		pthread_join(th[i], NULL);
+	return j.failed ? -1 : 0;
+}
+
+/* ---- deciding ------------------------------------------------------------------ */
+
+struct column_result {
+	const char *name;
+	int numeric, method;
+	const char *why_method;
+	double statistic, pvalue, threshold;
+	int has_p, drifted;
+	char *error;
+	cJSON *hist;
+};
+
+/* Categories of both sides, sorted, with their counts. */
+struct cats {
+	char **names;
+	uint64_t *ref, *cur;
+	size_t k;
+};
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void cats_from_tables(struct cats *c, const struct mlg_strcount *ref, const struct mlg_strcount *cur)
+{
+	struct mlg_strcount all;
+
+	mlg_strcount_init(&all, NULL, 0);
+	for (size_t i = 0; i < ref->n; i++)
+		mlg_strcount_add(&all, ref->entries[i].text, ref->entries[i].len, ref->entries[i].hash, 0, NULL);
+	for (size_t i = 0; i < cur->n; i++)
+		mlg_strcount_add(&all, cur->entries[i].text, cur->entries[i].len, cur->entries[i].hash, 0, NULL);
+	c->k = all.n;
+	c->names = mlg_xcalloc(c->k + 1, sizeof(char *));
+	for (size_t i = 0; i < c->k; i++)
+		c->names[i] = mlg_xstrdup(all.entries[i].text);
+	qsort(c->names, c->k, sizeof(char *), cmp_str);
+	c->ref = mlg_xcalloc(c->k + 1, sizeof(uint64_t));
+	c->cur = mlg_xcalloc(c->k + 1, sizeof(uint64_t));
+	for (size_t i = 0; i < c->k; i++) {
+		size_t len = strlen(c->names[i]);
+		uint64_t h = mlg_strcount_hash(c->names[i], len, 0);
+		long a = mlg_strcount_find(ref, c->names[i], len, h), b = mlg_strcount_find(cur, c->names[i], len, h);
+
+		c->ref[i] = a >= 0 ? ref->entries[a].count : 0;
+		c->cur[i] = b >= 0 ? cur->entries[b].count : 0;
+	}
+	mlg_strcount_release(&all);
+}
+
+/* The distinct values of two sorted samples as categories ("few-valued" numeric columns). */
+static void cats_from_values(struct cats *c, const double *r, uint64_t nr, const double *u, uint64_t nu)
+{
+	uint64_t i = 0, j = 0;
+	size_t alloc = 0;
+	char buf[32];
+
+	memset(c, 0, sizeof(*c));
+	while (i < nr || j < nu) {
+		double x = j >= nu || (i < nr && r[i] <= u[j]) ? r[i] : u[j];
+		uint64_t a = 0, b = 0;
+
+		while (i < nr && r[i] == x)
+			i++, a++;
+		while (j < nu && u[j] == x)
+			j++, b++;
+		MLG_ALLOC_GROW(c->names, c->k + 1, alloc);
+		c->ref = mlg_xrealloc(c->ref, alloc * sizeof(uint64_t));
+		c->cur = mlg_xrealloc(c->cur, alloc * sizeof(uint64_t));
+		c->names[c->k] = mlg_xstrdup(mlg_format_number(x, buf));
+		c->ref[c->k] = a;
+		c->cur[c->k++] = b;
+	}
+}
+
+static void cats_release(struct cats *c)
+{
+	for (size_t i = 0; i < c->k; i++)
+		free(c->names[i]);
+	free(c->names);
+	free(c->ref);
+	free(c->cur);
+}
+
+static size_t distinct_at_most(const double *v, uint64_t n, size_t limit)
+{
+	size_t d = 0;
+
+	for (uint64_t i = 0; i < n && d <= limit; i++)
+		d += i == 0 || v[i] != v[i - 1];
+	return d;
+}
+
+static cJSON *counts_json(const uint64_t *c, size_t k)
+{
+	cJSON *a = cJSON_CreateArray();
+
+	for (size_t i = 0; i < k; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateNumber((double)c[i]));
+	return a;
+}
+
+/* The histogram both sides share: categories (the 20 largest in the reference... all up to 50) or bins. */
+static cJSON *hist_of_cats(const struct cats *c)
+{
+	cJSON *h = cJSON_CreateObject(), *names = cJSON_CreateArray();
+	size_t k = c->k < 50 ? c->k : 50;
+
+	for (size_t i = 0; i < k; i++)
+		cJSON_AddItemToArray(names, cJSON_CreateString(c->names[i]));
+	cJSON_AddItemToObject(h, "categories", names);
+	cJSON_AddItemToObject(h, "reference", counts_json(c->ref, k));
+	cJSON_AddItemToObject(h, "current", counts_json(c->cur, k));
+	if (k < c->k)
+		cJSON_AddNumberToObject(h, "categories_not_shown", (double)(c->k - k));
+	return h;
+}
+
+static cJSON *hist_of_bins(const struct mlg_bins *b, const uint64_t *ref, const uint64_t *cur)
+{
+	cJSON *h = cJSON_CreateObject(), *edges = cJSON_CreateArray();
+
+	for (size_t i = 0; i < b->nedges; i++)
+		cJSON_AddItemToArray(edges, cJSON_CreateNumber(b->edges[i]));
+	cJSON_AddItemToObject(h, "edges", edges);
+	cJSON_AddItemToObject(h, "reference", counts_json(ref, b->nedges + 1));
+	cJSON_AddItemToObject(h, "current", counts_json(cur, b->nedges + 1));
+	return h;
+}
+
+static void categorical(struct column_result *cr, int method, const struct cats *c)
+{
+	struct mlg_chi2 chi;
+
+	switch (method) {
+	case M_CHI2:
+		if (mlg_chi2_vs_reference(c->ref, c->cur, c->k, &chi) < 0) {
+			cr->error = mlg_xstrdup("chi-square needs two categories or more on each side");
+			return;
+		}
+		cr->statistic = chi.statistic, cr->pvalue = chi.pvalue, cr->has_p = 1;
+		break;
+	case M_ZTEST: {
+		uint64_t n1 = c->ref[0] + (c->k > 1 ? c->ref[1] : 0), n2 = c->cur[0] + (c->k > 1 ? c->cur[1] : 0);
+		double z;
+
+		cr->pvalue = mlg_proportion_ztest(c->ref[0], n1, c->cur[0], n2, &z);
+		cr->statistic = z, cr->has_p = 1;
+		break;
+	}
+	case M_JS:
+		cr->statistic = mlg_jensen_shannon(c->ref, c->cur, c->k, M_E);
+		break;
+	case M_LINF:
+		cr->statistic = mlg_l_infinity(c->ref, c->cur, c->k);
+		break;
+	case M_PSI:
+		cr->statistic = mlg_psi(c->ref, c->cur, c->k, 1e-4);
+		break;
+	}
+	cr->hist = hist_of_cats(c);
+}
+
+static void numeric(struct column_result *cr, int method, const double *r, uint64_t nr, const double *u,
+		    uint64_t nu, unsigned int nbins)
+{
+	struct mlg_bins b;
+	uint64_t *rc, *uc;
+
+	mlg_bins_quantile(&b, r, nr, nbins);
+	rc = mlg_xcalloc(b.nedges + 1, sizeof(uint64_t));
+	uc = mlg_xcalloc(b.nedges + 1, sizeof(uint64_t));
+	mlg_bins_count(&b, r, nr, rc);
+	mlg_bins_count(&b, u, nu, uc);
+	switch (method) {
+	case M_KS: {
+		struct mlg_ks ks;
+
+		mlg_ks_2samp(r, nr, u, nu, MLG_KS_AUTO, &ks);
+		cr->statistic = ks.statistic, cr->pvalue = ks.pvalue, cr->has_p = 1;
+		break;
+	}
+	case M_WASSERSTEIN:
+		cr->statistic = mlg_wasserstein(r, nr, u, nu);
+		break;
+	case M_WASSERSTEIN_NORMED: {
+		double sd = mlg_std_population(r, nr);
+
+		if (!(sd > 0)) {
+			cr->error = mlg_xstrdup("the reference is constant: a normed Wasserstein distance divides by its standard deviation");
+			break;
+		}
+		cr->statistic = mlg_wasserstein(r, nr, u, nu) / sd;
+		break;
+	}
+	case M_PSI:
+		cr->statistic = mlg_psi(rc, uc, b.nedges + 1, 1e-4);
+		break;
+	case M_JS:
+		cr->statistic = mlg_jensen_shannon(rc, uc, b.nedges + 1, M_E);
+		break;
+	}
+	cr->hist = hist_of_bins(&b, rc, uc);
+	free(rc);
+	free(uc);
+	mlg_bins_release(&b);
+}
+
+/* Evidently's choice, and why. */
+static int auto_method(int is_numeric, size_t distinct, uint64_t nref, const char **why)
+{
+	if (nref <= SMALL_REFERENCE) {
+		if (is_numeric && distinct > FEW_VALUES) {
+			*why = "numeric, reference of at most 1000 rows: Kolmogorov-Smirnov";
+			return M_KS;
+		}
+		if (distinct == 2) {
+			*why = "binary, reference of at most 1000 rows: proportion z-test";
+			return M_ZTEST;
+		}
+		*why = is_numeric ? "numeric with at most 5 values, reference of at most 1000 rows: chi-square"
+				  : "categorical, reference of at most 1000 rows: chi-square";
+		return M_CHI2;
+	}
+	if (is_numeric && distinct > FEW_VALUES) {
+		*why = "numeric, reference of more than 1000 rows: normed Wasserstein";
+		return M_WASSERSTEIN_NORMED;
+	}
+	*why = is_numeric ? "numeric with at most 5 values, reference of more than 1000 rows: Jensen-Shannon"
+			  : "categorical, reference of more than 1000 rows: Jensen-Shannon";
+	return M_JS;
+}
+
+static void decide_column(const struct mlg_check *check, struct colstate *cur, struct colstate *ref,
+			  struct column_result *cr)
+{
+	const char *mname = mlg_check_string(check, "method");
+	int method = method_of(mname ? mname : "auto");
+	double th, d;
+	unsigned int nbins = mlg_check_number(check, "bins", &d) ? (unsigned int)d : 10;
+	int is_numeric = cur->nonnum == 0 && ref->nonnum == 0 && cur->nnum && ref->nnum;
+	size_t distinct = 0;
+	int as_cats;
+	struct cats c = { 0 };
+
+	if (!ref->nnum && !ref->nonnum) {
+		cr->error = mlg_xstrdup("the reference has no values");
+		return;
+	}
+	if (!cur->nnum && !cur->nonnum) {
+		cr->error = mlg_xstrdup("the current dataset has no values");
+		return;
+	}
+	if (is_numeric) {
+		distinct = distinct_at_most(ref->v, ref->n, FEW_VALUES);
+		if (distinct <= FEW_VALUES) {
+			size_t dc = distinct_at_most(cur->v, cur->n, FEW_VALUES);
+
+			if (dc > distinct)
+				distinct = dc;
+		}
+	} else if (ref->cats_overflow || cur->cats_overflow) {
+		struct colstate *bad = cur->nonnum ? cur : ref;
+
+		cr->error = mlg_xasprintf("neither numeric ('%s' at row %llu of the %s is not a number) nor categorical (more than %zu distinct values)",
+					  bad->nonnum_text, (unsigned long long)bad->first_nonnum,
+					  bad == cur ? "current dataset" : "reference",
+					  (size_t)(ref->cats.n > cur->cats.n ? ref->cats.n : cur->cats.n));
+		return;
+	}
+	cr->numeric = is_numeric;
+	if (method == M_AUTO) {
+		if (!is_numeric) {
+			cats_from_tables(&c, &ref->cats, &cur->cats);
+			distinct = c.k;
+		}
+		method = auto_method(is_numeric, distinct, ref->nnum + ref->nonnum, &cr->why_method);
+		/* few-valued numbers are compared as categories */
+		as_cats = !is_numeric || distinct <= FEW_VALUES;
+	} else if (!is_numeric && !methods[method].categorical) {
+		const struct colstate *bad = cur->nonnum ? cur : ref;
+
+		cr->error = mlg_xasprintf("%s compares numbers, and the column is not numeric ('%s' at row %llu of the %s)",
+					  methods[method].name, bad->nonnum_text,
+					  (unsigned long long)bad->first_nonnum,
+					  bad == cur ? "current dataset" : "reference");
+		return;
+	} else {
+		/* a categorical method on a numeric column: its values are the categories */
+		as_cats = !is_numeric || !methods[method].numeric;
+	}
+	cr->method = method;
+	th = mlg_check_number(check, "threshold", &d) ? d : methods[method].threshold;
+	if (isnan(th)) {
+		cr->error = mlg_xasprintf("%s has no default threshold: set \"threshold\"", methods[method].name);
+		cats_release(&c);
+		return;
+	}
+	cr->threshold = th;
+	if (!as_cats) {
+		numeric(cr, method, ref->v, ref->n, cur->v, cur->n, nbins);
+	} else {
+		if (is_numeric) {
+			cats_release(&c);
+			cats_from_values(&c, ref->v, ref->n, cur->v, cur->n);
+		} else if (!c.k) {
+			cats_from_tables(&c, &ref->cats, &cur->cats);
+		}
+		if (method == M_ZTEST && c.k > 2) {
+			cr->error = mlg_xasprintf("the z-test compares two proportions, and the column has %zu values", c.k);
+			cats_release(&c);
+			return;
+		}
+		categorical(cr, method, &c);
+	}
+	cats_release(&c);
+	if (cr->error)
+		return;
+	cr->drifted = methods[method].pvalue ? cr->pvalue < th : cr->statistic >= th;
+}
+
+static void drift_end(const struct mlg_check *check, const struct mlg_scan_input *in, size_t nin,
+		      struct mlg_result *out)
+{
+	const struct mlg_scan_input *ri = nin > 1 ? &in[1] : NULL;
+	const struct plan *plan = in[0].plan, *rplan = ri ? ri->plan : NULL;
+	struct state *cur = in[0].state, *ref = ri ? ri->state : NULL;
+	long *rk;
+	struct column_result *cr;
+	size_t ndrift = 0, nerr = 0, first_drift = (size_t)-1, first_err = (size_t)-1;
+	double **samples;
+	uint64_t *sizes;
+	cJSON *cols;
+	int share = !strcmp(check->kind->name, "data.drift_share");
+	double max_share = 1.0 / 3, d;
+	char a[32], b[32], c[32];
+
+	if (!ref) {
+		mlg_result_set(out, MLG_STATUS_ERROR, "the reference was not read");
+		return;
+	}
+	if (cur->out_of_memory || ref->out_of_memory) {
+		mlg_result_set(out, MLG_STATUS_ERROR, "%s", mlg_mem_message(plan->mem));
+		return;
+	}
+	/* the reference's column of each current column, by name ("*" lists each dataset's own) */
+	rk = mlg_xcalloc(plan->ncols + 1, sizeof(long));
+	for (size_t k = 0; k < plan->ncols; k++) {
+		rk[k] = -1;
+		for (size_t j = 0; j < rplan->ncols; j++)
+			if (!strcmp(plan->names[k], rplan->names[j]))
+				rk[k] = (long)j;
+	}
+	/* sort every numeric sample, both sides, on -j threads */
+	samples = mlg_xcalloc(2 * plan->ncols + 1, sizeof(double *));
+	sizes = mlg_xcalloc(2 * plan->ncols + 1, sizeof(uint64_t));
+	for (size_t k = 0; k < plan->ncols; k++) {
+		const struct colstate *cc = &cur->c[k], *rc = rk[k] >= 0 ? &ref->c[rk[k]] : NULL;
+		int numeric = !cc->nonnum && rc && !rc->nonnum;
+
+		samples[2 * k] = cc->v, sizes[2 * k] = numeric ? cc->n : 0;
+		if (rc)
+			samples[2 * k + 1] = rc->v, sizes[2 * k + 1] = numeric ? rc->n : 0;
+	}
+	if (sort_all(samples, sizes, 2 * plan->ncols, in[0].jobs) < 0) {
+		mlg_result_set(out, MLG_STATUS_ERROR, "out of memory sorting the samples");
+		free(samples);
+		free(sizes);
+		free(rk);
+		return;
+	}
+	free(samples);
+	free(sizes);
+	cr = mlg_xcalloc(plan->ncols, sizeof(*cr));
+	cols = cJSON_AddArrayToObject(out->observed, "columns");
+	for (size_t k = 0; k < plan->ncols; k++) {
+		cJSON *o = cJSON_CreateObject();
+
+		cr[k].name = plan->names[k];
+		if (rk[k] < 0)
+			cr[k].error = mlg_xasprintf("not a column of the reference '%s'", ri->dataset->name);
+		else
+			decide_column(check, &cur->c[k], &ref->c[rk[k]], &cr[k]);
+		cJSON_AddStringToObject(o, "column", cr[k].name);
+		if (cr[k].error) {
+			nerr++;
+			if (first_err == (size_t)-1)
+				first_err = k;
+			cJSON_AddStringToObject(o, "error", cr[k].error);
+		} else {
+			cJSON_AddStringToObject(o, "type", cr[k].numeric ? "numeric" : "categorical");
+			cJSON_AddStringToObject(o, "method", methods[cr[k].method].name);
+			if (cr[k].why_method)
+				cJSON_AddStringToObject(o, "method_why", cr[k].why_method);
+			cJSON_AddNumberToObject(o, "statistic", cr[k].statistic);
+			if (cr[k].has_p)
+				cJSON_AddNumberToObject(o, "p_value", cr[k].pvalue);
+			cJSON_AddNumberToObject(o, "threshold", cr[k].threshold);
+			cJSON_AddBoolToObject(o, "drifted", cr[k].drifted);
+			cJSON_AddNumberToObject(o, "reference_values",
+						(double)(ref->c[rk[k]].nnum + ref->c[rk[k]].nonnum));
+			cJSON_AddNumberToObject(o, "current_values", (double)(cur->c[k].nnum + cur->c[k].nonnum));
+			if (cr[k].hist)
+				cJSON_AddItemToObject(o, "histogram", cr[k].hist), cr[k].hist = NULL;
+			if (cr[k].drifted) {
+				ndrift++;
+				if (first_drift == (size_t)-1)
+					first_drift = k;
+			}
+		}
+		cJSON_AddItemToArray(cols, o);
+	}
+	cJSON_AddNumberToObject(out->observed, "drifted", (double)ndrift);
+	cJSON_AddNumberToObject(out->observed, "compared", (double)(plan->ncols - nerr));
+	cJSON_AddNumberToObject(out->observed, "share", plan->ncols > nerr ? (double)ndrift / (double)(plan->ncols - nerr) : 0);
+	if (share) {
+		if (mlg_check_number(check, "max_share", &d))
+			max_share = d;
+		cJSON_AddNumberToObject(out->expected, "max_share", max_share);
+	}
+	if (nerr) {
+		mlg_result_set(out, MLG_STATUS_ERROR, "column '%s': %s", cr[first_err].name, cr[first_err].error);
+	} else if (share) {
+		double sh = (double)ndrift / (double)plan->ncols;
+
+		mlg_result_set(out, sh > max_share ? MLG_STATUS_FAILED : MLG_STATUS_PASSED,
+			       "%zu of %zu columns drifted (%s%%), %s max_share %s%%", ndrift, plan->ncols,
+			       mlg_format_share(100 * sh, a), sh > max_share ? "above" : "within",
+			       mlg_format_share(100 * max_share, b));
+	} else if (ndrift) {
+		struct column_result *x = &cr[first_drift];
+
+		if (x->has_p)
+			mlg_result_set(out, MLG_STATUS_FAILED,
+				       "%s drifted: %s p = %.4g < %s (statistic %.4g)%s%s%s", x->name,
+				       methods[x->method].name, x->pvalue, mlg_format_number(x->threshold, a),
+				       x->statistic, ndrift > 1 ? "; " : "",
+				       ndrift > 1 ? mlg_format_number((double)ndrift, c) : "",
+				       ndrift > 1 ? " columns drifted" : "");
+		else
+			mlg_result_set(out, MLG_STATUS_FAILED, "%s drifted: %s = %.4g >= %s%s%s%s", x->name,
+				       methods[x->method].name, x->statistic, mlg_format_number(x->threshold, a),
+				       ndrift > 1 ? "; " : "", ndrift > 1 ? mlg_format_number((double)ndrift, c) : "",
+				       ndrift > 1 ? " columns drifted" : "");
+	} else {
+		mlg_result_set(out, MLG_STATUS_PASSED, "no drift in %zu column%s", plan->ncols,
+			       plan->ncols == 1 ? "" : "s");
+	}
+	for (size_t k = 0; k < plan->ncols; k++) {
+		free(cr[k].error);
+		cJSON_Delete(cr[k].hist);
+	}
+	free(cr);
+	free(rk);
+}
+
+void mlg_drift_validate(const struct mlg_check *check, struct mlg_diag *diag)
+{
+	const char *m = mlg_check_string(check, "method");
+	double d;
+
+	if (m && method_of(m) < 0) {
+		struct mlg_strbuf sb = MLG_STRBUF_INIT;
+
+		for (int k = 0; k < M_NMETHODS; k++)
+			mlg_strbuf_addf(&sb, "%s%s", k ? ", " : "", methods[k].name);
+		mlg_diag_check(diag, check, "method", "unknown method '%s': expected one of %s", m, sb.buf);
+		mlg_strbuf_release(&sb);
+	}
+	if (m && method_of(m) == M_WASSERSTEIN && !mlg_check_param(check, "threshold"))
+		mlg_diag_check(diag, check, "threshold",
+			       "wasserstein is in the column's own units: it needs a \"threshold\" (or use wasserstein_normed)");
+	if (mlg_check_number(check, "threshold", &d) && !(d >= 0))
+		mlg_diag_check(diag, check, "threshold", "expected a number of 0 or more");
+	if (mlg_check_number(check, "bins", &d) && !(d >= 2 && d <= 1000))
+		mlg_diag_check(diag, check, "bins", "expected from 2 to 1000 bins");
+	if (mlg_check_number(check, "max_categories", &d) && !(d >= 2 && d <= 1000000))
+		mlg_diag_check(diag, check, "max_categories", "expected from 2 to 1000000");
+}
+
+const struct mlg_scan_ops mlg_drift_scan = {
+	.prepare = prepare,
+	.begin = begin,
+	.batch = batch,
+	.merge = merge,
+	.end = drift_end,
+	.free_state = free_state,
+	.free_plan = free_plan,
+};
