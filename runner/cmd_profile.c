@@ -12,11 +12,13 @@
 #include "cli.h"
 #include "mlgate/error.h"
 #include "mlgate/report.h"
+#include "mlgate/driftcheck.h"
 #include "profile.h"
 #include "util.h"
 
 static const char usage_text[] =
-	"usage: mlgate profile DATA [-o FILE] [options]\n\n"
+	"usage: mlgate profile DATA [-o FILE] [options]\n"
+	"       mlgate profile --reference DATA -o PROFILE [--points K] [options]\n\n"
 	"Reads DATA once and writes a starter suite describing it: every column's\n"
 	"type (data.schema), the columns without nulls (data.not_null) and a\n"
 	"`mostly` for those with a few, ranges of numeric and time columns widened\n"
@@ -25,6 +27,10 @@ static const char usage_text[] =
 	"keys whose values are all distinct (data.unique) and the row count\n"
 	"(data.row_count: from half to twice the rows seen). The suite is what\n"
 	"this one file showed: review it before committing it.\n\n"
+	"With --reference, writes instead a reference profile for data.drift's\n"
+	"\"reference_profile\": per column the counts, the categories and the sorted\n"
+	"numbers (exact up to K distinct values, else K points of the sorted\n"
+	"sample), so that CI compares against it without reading DATA again.\n\n"
 	"  -o, --output FILE      write the suite there (default: standard output);\n"
 	"                         DATA's path in it is relative to FILE's folder\n"
 	"      --name NAME        the dataset's name in the suite (default: DATA's\n"
@@ -36,6 +42,9 @@ static const char usage_text[] =
 	"                         cell; repeat for several\n"
 	"      --margin F         widen ranges by F times the observed span on each\n"
 	"                         side (default 0.1); never below 0 when no value was\n"
+	"      --reference        write a reference profile for data.drift (see above)\n"
+	"      --points K         with --reference: columns with more than K distinct\n"
+	"                         numbers are kept as K points (default 100000)\n"
 	"  -j, --jobs N           threads reading the file (default: one per CPU)\n"
 	"  -h, --help             show this help\n\n"
 	"Exit codes: 0 written; 2 usage error (bad option, no folder for FILE);\n"
@@ -131,7 +140,8 @@ struct args {
 	const char *data, *output, *name, *format, *delimiter;
 	const char **nulls;
 	size_t nnulls;
-	int no_header, jobs;
+	int no_header, jobs, reference;
+	unsigned int points;
 	double margin;
 };
 
@@ -146,6 +156,8 @@ static int parse_args(struct args *a, int argc, char **argv)
 		{ "null-value", required_argument, NULL, 'n' },
 		{ "margin", required_argument, NULL, 'm' },
 		{ "jobs", required_argument, NULL, 'j' },
+		{ "reference", no_argument, NULL, 'R' },
+		{ "points", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -185,6 +197,19 @@ static int parse_args(struct args *a, int argc, char **argv)
 		case 'H':
 			a->no_header = 1;
 			break;
+		case 'R':
+			a->reference = 1;
+			break;
+		case 'P': {
+			long v = strtol(optarg, &end, 10);
+
+			if (end == optarg || *end || v < 10 || v > 10000000) {
+				cli_error("profile: --points needs a number from 10 to 10000000, not '%s'", optarg);
+				return EXIT_USAGE;
+			}
+			a->points = (unsigned int)v;
+			break;
+		}
 		case 'n':
 			a->nulls = mlg_xrealloc(a->nulls, (a->nnulls + 1) * sizeof(*a->nulls));
 			a->nulls[a->nnulls++] = optarg;
@@ -270,7 +295,7 @@ static struct mlg_suite *load_text(const char *file, const char *text)
 
 int cmd_profile(int argc, char **argv)
 {
-	struct args a = { .margin = 0.1 };
+	struct args a = { .margin = 0.1, .points = 100000 };
 	struct mlg_profile_options po = MLG_PROFILE_OPTIONS_INIT;
 	struct mlg_profile_suite_options so = MLG_PROFILE_SUITE_OPTIONS_INIT;
 	struct mlg_profile *profile = NULL;
@@ -346,6 +371,22 @@ int cmd_profile(int argc, char **argv)
 		goto done;
 	}
 
+	if (a.reference) {
+		uint64_t rows;
+		size_t ncols;
+
+		if (mlg_drift_profile(reader, &reader->datasets[0], a.jobs, a.points,
+				      a.output ? a.output : "-", &rows, &ncols) < 0) {
+			cli_error("profile: %s", mlg_error_last());
+			goto done;
+		}
+		if (a.output && strcmp(a.output, "-"))
+			fprintf(stderr, "mlgate: wrote '%s': a reference profile of %zu column%s of '%s' (%llu row%s)\n",
+				a.output, ncols, ncols == 1 ? "" : "s", a.data, (unsigned long long)rows,
+				rows == 1 ? "" : "s");
+		code = 0;
+		goto done;
+	}
 	po.jobs = a.jobs;
 	if (mlg_profile_scan(&profile, reader, &reader->datasets[0], &po) < 0) {
 		cli_error("profile: %s", mlg_error_last());

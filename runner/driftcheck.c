@@ -20,6 +20,10 @@
 #include "mlgate/driftcheck.h"
 #include "mlgate/strcount.h"
 #include "mlgate/suite.h"
+#include "digest.h"
+#include "engine_adhoc.h"
+#include "mlgate/error.h"
+#include "mlgate/report.h"
 #include "util.h"
 
 enum method {
@@ -726,12 +730,18 @@ static void decide_column(const struct mlg_check *check, struct colstate *cur, s
 	cr->drifted = methods[method].pvalue ? cr->pvalue < th : cr->statistic >= th;
 }
 
+static int load_profile(const struct mlg_check *check, struct mlg_mem *mem, struct plan **pplan,
+			struct state **pstate, struct mlg_result *out);
+
 static void drift_end(const struct mlg_check *check, const struct mlg_scan_input *in, size_t nin,
 		      struct mlg_result *out)
 {
 	const struct mlg_scan_input *ri = nin > 1 ? &in[1] : NULL;
 	const struct plan *plan = in[0].plan, *rplan = ri ? ri->plan : NULL;
 	struct state *cur = in[0].state, *ref = ri ? ri->state : NULL;
+	struct plan *pplan = NULL;
+	struct state *pstate = NULL;
+	const char *ref_name = ri ? ri->dataset->name : mlg_check_string(check, "reference_profile");
 	long *rk;
 	struct column_result *cr;
 	size_t ndrift = 0, nerr = 0, first_drift = (size_t)-1, first_err = (size_t)-1;
@@ -742,13 +752,19 @@ static void drift_end(const struct mlg_check *check, const struct mlg_scan_input
 	double max_share = 1.0 / 3, d;
 	char a[32], b[32], c[32];
 
+	if (!ref && mlg_check_param(check, "reference_profile")) {
+		if (load_profile(check, plan->mem, &pplan, &pstate, out) < 0)
+			goto done;
+		rplan = pplan;
+		ref = pstate;
+	}
 	if (!ref) {
 		mlg_result_set(out, MLG_STATUS_ERROR, "the reference was not read");
 		return;
 	}
 	if (cur->out_of_memory || ref->out_of_memory) {
 		mlg_result_set(out, MLG_STATUS_ERROR, "%s", mlg_mem_message(plan->mem));
-		return;
+		goto done;
 	}
 	/* the reference's column of each current column, by name ("*" lists each dataset's own) */
 	rk = mlg_xcalloc(plan->ncols + 1, sizeof(long));
@@ -774,7 +790,7 @@ static void drift_end(const struct mlg_check *check, const struct mlg_scan_input
 		free(samples);
 		free(sizes);
 		free(rk);
-		return;
+		goto done;
 	}
 	free(samples);
 	free(sizes);
@@ -785,7 +801,7 @@ static void drift_end(const struct mlg_check *check, const struct mlg_scan_input
 
 		cr[k].name = plan->names[k];
 		if (rk[k] < 0)
-			cr[k].error = mlg_xasprintf("not a column of the reference '%s'", ri->dataset->name);
+			cr[k].error = mlg_xasprintf("not a column of the reference '%s'", ref_name);
 		else
 			decide_column(check, &cur->c[k], &ref->c[rk[k]], &cr[k]);
 		cJSON_AddStringToObject(o, "column", cr[k].name);
@@ -859,6 +875,11 @@ static void drift_end(const struct mlg_check *check, const struct mlg_scan_input
 	}
 	free(cr);
 	free(rk);
+done:
+	if (pplan) {
+		free_state(pstate);
+		free_plan(pplan);
+	}
 }
 
 void mlg_drift_validate(const struct mlg_check *check, struct mlg_diag *diag)
@@ -874,6 +895,9 @@ void mlg_drift_validate(const struct mlg_check *check, struct mlg_diag *diag)
 		mlg_diag_check(diag, check, "method", "unknown method '%s': expected one of %s", m, sb.buf);
 		mlg_strbuf_release(&sb);
 	}
+	if (!mlg_check_param(check, "reference") == !mlg_check_param(check, "reference_profile"))
+		mlg_diag_check(diag, check, "reference",
+			       "give \"reference\" (a dataset) or \"reference_profile\" (a file made by `mlgate profile --reference`), one of them");
 	if (m && method_of(m) == M_WASSERSTEIN && !mlg_check_param(check, "threshold"))
 		mlg_diag_check(diag, check, "threshold",
 			       "wasserstein is in the column's own units: it needs a \"threshold\" (or use wasserstein_normed)");
@@ -883,6 +907,333 @@ void mlg_drift_validate(const struct mlg_check *check, struct mlg_diag *diag)
 		mlg_diag_check(diag, check, "bins", "expected from 2 to 1000 bins");
 	if (mlg_check_number(check, "max_categories", &d) && !(d >= 2 && d <= 1000000))
 		mlg_diag_check(diag, check, "max_categories", "expected from 2 to 1000000");
+}
+
+/* ---- reference profiles ------------------------------------------------------ */
+
+#define PROFILE_SCHEMA "mlgate.reference_profile/v1"
+
+/* One column of a reference, as a profile stores it. */
+static cJSON *profile_column(const struct colstate *c, unsigned int points)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddNumberToObject(o, "numbers", (double)c->nnum);
+	cJSON_AddNumberToObject(o, "non_numbers", (double)c->nonnum);
+	cJSON_AddNumberToObject(o, "nulls", (double)c->nulls);
+	if (c->nonnum) {
+		cJSON *f = cJSON_AddObjectToObject(o, "first_non_number");
+
+		cJSON_AddNumberToObject(f, "row", (double)c->first_nonnum);
+		cJSON_AddStringToObject(f, "value", c->nonnum_text);
+	}
+	if (c->cats_overflow) {
+		cJSON_AddTrueToObject(o, "categories_overflow");
+	} else {
+		cJSON *cats = cJSON_AddObjectToObject(o, "categories");
+		char **names = mlg_xcalloc(c->cats.n + 1, sizeof(char *));
+
+		for (size_t i = 0; i < c->cats.n; i++)
+			names[i] = c->cats.entries[i].text;
+		qsort(names, c->cats.n, sizeof(char *), cmp_str);
+		for (size_t i = 0; i < c->cats.n; i++) {
+			size_t len = strlen(names[i]);
+			long e = mlg_strcount_find(&c->cats, names[i], len, mlg_strcount_hash(names[i], len, 0));
+
+			cJSON_AddNumberToObject(cats, names[i], (double)c->cats.entries[e].count);
+		}
+		free(names);
+	}
+	if (!c->nonnum && c->n) {
+		size_t distinct = distinct_at_most(c->v, c->n, points);
+
+		if (distinct <= points) {
+			/* exact: every distinct value with its count */
+			cJSON *vals = cJSON_AddArrayToObject(o, "values"), *counts = cJSON_AddArrayToObject(o, "counts");
+
+			for (uint64_t i = 0; i < c->n;) {
+				uint64_t j = i;
+
+				while (j < c->n && c->v[j] == c->v[i])
+					j++;
+				cJSON_AddItemToArray(vals, cJSON_CreateNumber(c->v[i]));
+				cJSON_AddItemToArray(counts, cJSON_CreateNumber((double)(j - i)));
+				i = j;
+			}
+		} else {
+			/* a sketch: the middle value of each of `points` equal blocks of the sorted sample */
+			cJSON *pts = cJSON_AddArrayToObject(o, "sketch");
+
+			for (unsigned int k = 0; k < points; k++) {
+				uint64_t lo = (uint64_t)((long double)c->n * k / points);
+				uint64_t hi = (uint64_t)((long double)c->n * (k + 1) / points);
+
+				cJSON_AddItemToArray(pts, cJSON_CreateNumber(c->v[lo + (hi - lo) / 2]));
+			}
+		}
+	}
+	return o;
+}
+
+struct profile_payload {
+	unsigned int points;
+	char *text;           /* the profile JSON; owned */
+	uint64_t rows;
+};
+
+/* The end() of `mlgate profile --reference`: the columns, sorted, as a profile. */
+static void profile_end(const struct mlg_check *check, const struct mlg_scan_input *in, size_t nin,
+			struct mlg_result *out)
+{
+	struct profile_payload *pp = mlg_engine_adhoc_payload(check);
+	const struct plan *plan = in[0].plan;
+	struct state *st = in[0].state;
+	double **samples;
+	uint64_t *sizes;
+	cJSON *root, *cols;
+
+	(void)nin;
+	if (st->out_of_memory) {
+		mlg_result_set(out, MLG_STATUS_ERROR, "%s", mlg_mem_message(plan->mem));
+		return;
+	}
+	samples = mlg_xcalloc(plan->ncols + 1, sizeof(double *));
+	sizes = mlg_xcalloc(plan->ncols + 1, sizeof(uint64_t));
+	for (size_t k = 0; k < plan->ncols; k++)
+		samples[k] = st->c[k].v, sizes[k] = st->c[k].nonnum ? 0 : st->c[k].n;
+	if (sort_all(samples, sizes, plan->ncols, in[0].jobs) < 0) {
+		mlg_result_set(out, MLG_STATUS_ERROR, "out of memory sorting the samples");
+		free(samples);
+		free(sizes);
+		return;
+	}
+	free(samples);
+	free(sizes);
+	root = cJSON_CreateObject();
+	cJSON_AddStringToObject(root, "schema", PROFILE_SCHEMA);
+	cJSON_AddNumberToObject(root, "rows", (double)in[0].nrows);
+	cJSON_AddNumberToObject(root, "sketch_points", pp->points);
+	cols = cJSON_AddObjectToObject(root, "columns");
+	for (size_t k = 0; k < plan->ncols; k++)
+		cJSON_AddItemToObject(cols, plan->names[k], profile_column(&st->c[k], pp->points));
+	pp->text = cJSON_Print(root);
+	pp->rows = in[0].nrows;
+	cJSON_Delete(root);
+	mlg_result_set(out, MLG_STATUS_PASSED, "profiled %zu columns", plan->ncols);
+}
+
+static const struct mlg_param profile_params[] = {
+	{ "dataset", MLG_PARAM_DATASET, 1, NULL, "the reference" },
+	{ NULL, 0, 0, NULL, NULL }
+};
+
+static const struct mlg_scan_ops profile_scan = {
+	.prepare = prepare,
+	.begin = begin,
+	.batch = batch,
+	.merge = merge,
+	.end = profile_end,
+	.free_state = free_state,
+	.free_plan = free_plan,
+};
+
+static const struct mlg_check_kind profile_kind = {
+	.abi = MLG_KIND_ABI,
+	.name = "data.reference_profile",
+	.summary = "a reference profile for data.drift",
+	.params = profile_params,
+	.example = "{}",
+	.scan = &profile_scan,
+};
+
+int mlg_drift_profile(const struct mlg_suite *suite, const struct mlg_dataset *dataset, int jobs,
+		      unsigned int points, const char *path, uint64_t *rows, size_t *ncolumns)
+{
+	struct profile_payload pp = { points, NULL, 0 };
+	struct mlg_adhoc_options opts = MLG_ADHOC_OPTIONS_INIT;
+	struct mlg_result r;
+	struct mlg_input input;
+	int rc;
+
+	opts.jobs = jobs;
+	opts.payload = &pp;
+	memset(&input, 0, sizeof(input));
+	if (mlg_engine_scan_adhoc(&r, &input, suite, dataset, &profile_kind, &opts) < 0)
+		return mlg_error_set("cannot read '%s'", dataset->path);
+	if (r.status != MLG_STATUS_PASSED || !pp.text) {
+		rc = mlg_error_set("%s", r.message ? r.message : "the data could not be read");
+	} else {
+		cJSON *doc = cJSON_Parse(pp.text), *src;
+		char *text;
+
+		if (!doc)
+			mlg_die_oom();
+		/* what the profile was made from, so that a stale one can be told */
+		src = cJSON_CreateObject();
+		cJSON_AddStringToObject(src, "path", dataset->path);
+		cJSON_AddNumberToObject(src, "bytes", (double)input.bytes);
+		cJSON_AddStringToObject(src, "sha256", input.sha256);
+		cJSON_AddItemToObject(doc, "source", src);
+		*ncolumns = (size_t)cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(doc, "columns"));
+		*rows = pp.rows;
+		text = cJSON_Print(doc);
+		rc = mlg_write_atomic(path, text, strlen(text));
+		cJSON_free(text);
+		cJSON_Delete(doc);
+	}
+	mlg_result_release(&r);
+	free(input.path);
+	free(pp.text);
+	return rc;
+}
+
+/* A number at `key` of `o`, whole and >= 0; -1 with *why set otherwise. */
+static int count_at(const cJSON *o, const char *key, uint64_t *out, int required)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	if (!v && !required) {
+		*out = 0;
+		return 0;
+	}
+	if (!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble != floor(v->valuedouble))
+		return -1;
+	*out = (uint64_t)v->valuedouble;
+	return 0;
+}
+
+/* One column of a profile into c (values expanded, sorted); NULL, or what is wrong. */
+static char *load_column(const cJSON *o, struct colstate *c, struct mlg_mem *mem)
+{
+	const cJSON *vals = cJSON_GetObjectItemCaseSensitive(o, "values");
+	const cJSON *counts = cJSON_GetObjectItemCaseSensitive(o, "counts");
+	const cJSON *sketch = cJSON_GetObjectItemCaseSensitive(o, "sketch");
+	const cJSON *cats = cJSON_GetObjectItemCaseSensitive(o, "categories");
+	const cJSON *first = cJSON_GetObjectItemCaseSensitive(o, "first_non_number");
+	const cJSON *it;
+
+	if (!cJSON_IsObject(o))
+		return mlg_xstrdup("expected an object");
+	if (count_at(o, "numbers", &c->nnum, 1) < 0 || count_at(o, "non_numbers", &c->nonnum, 1) < 0 ||
+	    count_at(o, "nulls", &c->nulls, 0) < 0)
+		return mlg_xstrdup("\"numbers\", \"non_numbers\" and \"nulls\" must be counts");
+	if (first) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(first, "value");
+		uint64_t row;
+
+		if (count_at(first, "row", &row, 1) < 0 || !cJSON_IsString(v))
+			return mlg_xstrdup("\"first_non_number\" must be {\"row\": N, \"value\": \"...\"}");
+		c->first_nonnum = row;
+		snprintf(c->nonnum_text, sizeof(c->nonnum_text), "%s", v->valuestring);
+	}
+	mlg_strcount_init(&c->cats, mem, 0);
+	c->cats_overflow = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "categories_overflow"));
+	cJSON_ArrayForEach(it, cats) {
+		uint64_t n;
+
+		if (!cJSON_IsNumber(it) || it->valuedouble < 0)
+			return mlg_xasprintf("category '%s': expected a count", it->string);
+		n = (uint64_t)it->valuedouble;
+		if (mlg_strcount_add(&c->cats, it->string, strlen(it->string),
+				     mlg_strcount_hash(it->string, strlen(it->string), 0), n, NULL) < 0)
+			return mlg_xstrdup("the categories exceed max_memory");
+	}
+	if (c->nonnum || !c->nnum)
+		return NULL;
+	if (mlg_mem_charge(mem, c->nnum * sizeof(double)) < 0)
+		return mlg_xasprintf("%llu numbers exceed max_memory", (unsigned long long)c->nnum);
+	c->v = mlg_xmalloc(c->nnum * sizeof(double) + 1);
+	c->alloc = c->nnum;
+	if (cJSON_IsArray(vals) && cJSON_IsArray(counts) && cJSON_GetArraySize(vals) == cJSON_GetArraySize(counts)) {
+		const cJSON *cn = counts->child;
+
+		cJSON_ArrayForEach(it, vals) {
+			uint64_t k = cJSON_IsNumber(cn) && cn->valuedouble >= 0 ? (uint64_t)cn->valuedouble : 0;
+
+			if (!cJSON_IsNumber(it) || !isfinite(it->valuedouble) || c->n + k > c->nnum)
+				return mlg_xstrdup("\"values\" and \"counts\" must be numbers whose counts add up to \"numbers\"");
+			for (uint64_t j = 0; j < k; j++)
+				c->v[c->n++] = it->valuedouble;
+			cn = cn->next;
+		}
+	} else if (cJSON_IsArray(sketch) && cJSON_GetArraySize(sketch) > 0) {
+		uint64_t K = (uint64_t)cJSON_GetArraySize(sketch), k = 0;
+
+		/* each point stands for its block of the sorted sample */
+		cJSON_ArrayForEach(it, sketch) {
+			uint64_t lo = (uint64_t)((long double)c->nnum * k / K);
+			uint64_t hi = (uint64_t)((long double)c->nnum * (k + 1) / K);
+
+			if (!cJSON_IsNumber(it) || !isfinite(it->valuedouble))
+				return mlg_xstrdup("\"sketch\" must hold numbers");
+			for (uint64_t j = lo; j < hi; j++)
+				c->v[c->n++] = it->valuedouble;
+			k++;
+		}
+	} else {
+		return mlg_xstrdup("a numeric column needs \"values\" with \"counts\", or a \"sketch\"");
+	}
+	if (c->n != c->nnum)
+		return mlg_xstrdup("\"counts\" do not add up to \"numbers\"");
+	return NULL;
+}
+
+/* The reference as read from a profile: a plan and a state like a scan's; -1 with out set. */
+static int load_profile(const struct mlg_check *check, struct mlg_mem *mem, struct plan **pplan,
+			struct state **pstate, struct mlg_result *out)
+{
+	char *abs = mlg_check_path(check, "reference_profile"), *text = NULL, *why = NULL;
+	const char *shown = mlg_check_string(check, "reference_profile");
+	size_t len, k = 0;
+	cJSON *doc = NULL;
+	const cJSON *cols, *it, *schema;
+	struct plan *plan = mlg_xcalloc(1, sizeof(*plan));
+	struct state *st = mlg_xcalloc(1, sizeof(*st));
+	int rc = -1;
+
+	*pplan = plan;
+	*pstate = st;
+	st->plan = plan;
+	plan->mem = mem;
+	if (mlg_read_file(abs, &text, &len) < 0) {
+		mlg_result_set(out, MLG_STATUS_ERROR, "reference_profile '%s': %s", shown, mlg_error_last());
+		goto done;
+	}
+	if (!(doc = cJSON_ParseWithLength(text, len))) {
+		mlg_result_set(out, MLG_STATUS_ERROR, "reference_profile '%s' is not valid JSON", shown);
+		goto done;
+	}
+	schema = cJSON_GetObjectItemCaseSensitive(doc, "schema");
+	if (!cJSON_IsString(schema) || strcmp(schema->valuestring, PROFILE_SCHEMA)) {
+		mlg_result_set(out, MLG_STATUS_ERROR,
+			       "reference_profile '%s' is not a reference profile (\"schema\" must be \"%s\"; make one with `mlgate profile --reference DATA -o FILE`)",
+			       shown, PROFILE_SCHEMA);
+		goto done;
+	}
+	cols = cJSON_GetObjectItemCaseSensitive(doc, "columns");
+	plan->ncols = (size_t)cJSON_GetArraySize(cols);
+	plan->names = mlg_xcalloc(plan->ncols + 1, sizeof(char *));
+	plan->col = mlg_xcalloc(plan->ncols + 1, sizeof(long));
+	st->c = mlg_xcalloc(plan->ncols + 1, sizeof(*st->c));
+	cJSON_ArrayForEach(it, cols) {
+		plan->names[k] = mlg_xstrdup(it->string);
+		why = load_column(it, &st->c[k], mem);
+		st->charged += st->c[k].n * sizeof(double);
+		k++;
+		if (why) {
+			plan->ncols = k;
+			mlg_result_set(out, MLG_STATUS_ERROR, "reference_profile '%s' at columns.%s: %s", shown,
+				       it->string, why);
+			goto done;
+		}
+	}
+	rc = 0;
+done:
+	free(why);
+	free(text);
+	free(abs);
+	cJSON_Delete(doc);
+	return rc;
 }
 
 const struct mlg_scan_ops mlg_drift_scan = {

@@ -9,7 +9,9 @@
 
 static const struct mlg_param params[] = {
 	{ "dataset", MLG_PARAM_DATASET, 1, NULL, "the current data (e.g. serving)" },
-	{ "reference", MLG_PARAM_DATASET, 1, NULL, "the reference data (e.g. train)" },
+	{ "reference", MLG_PARAM_DATASET, 0, NULL, "the reference data (e.g. train)" },
+	{ "reference_profile", MLG_PARAM_PATH, 0, NULL,
+	  "instead of reference: a profile written by `mlgate profile --reference DATA -o FILE`" },
 	{ "columns", MLG_PARAM_STRINGS, 0, "\"*\"", "columns to compare; \"*\": every column of the dataset" },
 	{ "method", MLG_PARAM_STRING, 0, "\"auto\"",
 	  "auto, ks, wasserstein, wasserstein_normed, psi, jensen_shannon (numeric or categorical), chi2, l_infinity, z (categorical)" },

@@ -135,3 +135,49 @@ EOS
 	jq "$compare_untimed" four.json >four.untimed
 	cmp -s one.untimed four.untimed || { diff one.untimed four.untimed | head -20; return 1; }
 }
+
+# A reference profile gives the same verdicts and numbers as the raw
+# reference when it keeps every distinct value (exact), and stays within
+# the documented bounds when it keeps a sketch.
+test_drift_profile_exact() {
+	drift_generate 3000 0 1 >train.csv
+	drift_generate 2000 0.3 2 >serving.csv
+	mlg profile --reference train.csv -o ref.json 2>err.txt || { cat err.txt; return 1; }
+	grep -q "wrote 'ref.json': a reference profile of 3 columns of 'train.csv' (3000 rows)" err.txt ||
+		{ cat err.txt; return 1; }
+	jq -e '.schema == "mlgate.reference_profile/v1" and (.source.sha256 | length) == 64' ref.json >/dev/null ||
+		{ head -c 300 ref.json; return 1; }
+	cat >mlgate.json <<'EOS'
+{ "mlgate": 1, "suite": "p", "datasets": { "train": { "path": "train.csv" }, "serving": { "path": "serving.csv" } },
+  "checks": [ { "kind": "data.drift", "dataset": "serving", "reference": "train" },
+              { "kind": "data.drift", "dataset": "serving", "reference_profile": "ref.json" },
+              { "kind": "data.drift", "dataset": "serving", "reference": "train", "method": "psi" },
+              { "kind": "data.drift", "dataset": "serving", "reference_profile": "ref.json", "method": "psi" } ] }
+EOS
+	mlg run --json r.json >out.txt 2>&1
+	[ -s r.json ] || { cat out.txt; return 1; }
+	jq -e '.checks[0].observed == .checks[1].observed and .checks[2].observed == .checks[3].observed
+		and .checks[0].status == .checks[1].status' r.json >/dev/null ||
+		{ jq -c '[.checks[] | [.status, .message]]' r.json; return 1; }
+}
+
+test_drift_profile_sketch_within_bounds() {
+	awk 'BEGIN { srand(3); print "x"; for (i = 0; i < 60000; i++) printf "%.6f\n", rand() * 10 }' >train.csv
+	awk 'BEGIN { srand(4); print "x"; for (i = 0; i < 50000; i++) printf "%.6f\n", rand() * 10.2 }' >serving.csv
+	mlg profile --reference train.csv --points 1000 -o ref.json 2>err.txt || { cat err.txt; return 1; }
+	jq -e '.columns.x.sketch | length == 1000' ref.json >/dev/null || { echo "no 1000-point sketch"; return 1; }
+	cat >mlgate.json <<'EOS'
+{ "mlgate": 1, "suite": "p", "datasets": { "train": { "path": "train.csv" }, "serving": { "path": "serving.csv" } },
+  "checks": [ { "kind": "data.drift", "dataset": "serving", "reference": "train", "method": "ks" },
+              { "kind": "data.drift", "dataset": "serving", "reference_profile": "ref.json", "method": "ks" },
+              { "kind": "data.drift", "dataset": "serving", "reference": "train", "method": "wasserstein", "threshold": 1 },
+              { "kind": "data.drift", "dataset": "serving", "reference_profile": "ref.json", "method": "wasserstein", "threshold": 1 } ] }
+EOS
+	mlg run --json r.json >out.txt 2>&1
+	[ -s r.json ] || { cat out.txt; return 1; }
+	# |D' - D| <= 1/K + 1/n; |W' - W| <= (max - min)/K, with max - min < 10
+	jq -e '[.checks[].observed.columns[0].statistic] as $s
+		| (($s[1] - $s[0]) | fabs) <= (1 / 1000 + 1 / 60000) and (($s[3] - $s[2]) | fabs) <= 10 / 1000
+		and ($s[1] != $s[0])' r.json >/dev/null ||
+		{ jq -c '[.checks[].observed.columns[0].statistic]' r.json; return 1; }
+}
