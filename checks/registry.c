@@ -23,6 +23,7 @@ extern const struct mlg_check_kind mlg_kind_data_pii;
 extern const struct mlg_check_kind mlg_kind_data_range;
 extern const struct mlg_check_kind mlg_kind_data_row_count;
 extern const struct mlg_check_kind mlg_kind_data_schema;
+extern const struct mlg_check_kind mlg_kind_data_skew;
 extern const struct mlg_check_kind mlg_kind_data_stats;
 extern const struct mlg_check_kind mlg_kind_data_unique;
 extern const struct mlg_check_kind mlg_kind_infra_command;
@@ -49,6 +50,7 @@ static const struct mlg_check_kind *const kinds[] = {
 	&mlg_kind_data_range,
 	&mlg_kind_data_row_count,
 	&mlg_kind_data_schema,
+	&mlg_kind_data_skew,
 	&mlg_kind_data_stats,
 	&mlg_kind_data_unique,
 	&mlg_kind_infra_command,
