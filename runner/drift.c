@@ -52,7 +52,10 @@ static uint64_t gcd_u64(uint64_t a, uint64_t b)
 	return a;
 }
 
-/* Terms summed plainly before they join the compensated sum: all are >= 0, so the block's error is below BLOCK ulps. */
+/*
+ * Terms are summed plainly in blocks before a block joins the compensated
+ * sum: all are >= 0, so a block's error is below BLOCK ulps of its sum.
+ */
 #define BLOCK 1024
 
 /*
