@@ -33,9 +33,22 @@
  *             seg00 is 28% of the rows, seg19 1.4%), the model a little
  *             better on later ones (AUC from 0.82 to 0.91)
  *
+ * With --shift, the same 12 columns from another seed, as a later batch
+ * that drifted, for the drift benchmark (the current data against the
+ * plain file as the reference). Four columns move, the others only draw
+ * new values from the same distributions:
+ *
+ *   age       21..93 (3 years older: a shift of 0.14 standard deviations)
+ *   amount    0..12000 (20% wider)
+ *   country   3 rows in 10 from the first 5 codes, the rest as before
+ *   score     the larger of two uniform draws (mean 2/3 instead of 1/2)
+ *
+ * Without --shift the output is the same as before --shift existed.
+ *
  * Built by bench/run.sh; from the repository root:
  *   cc -O2 -o build/bench/gen bench/gen.c -lm && build/bench/gen 1000000 out.csv
  *   build/bench/gen --predictions 1000000 preds.csv
+ *   build/bench/gen --shift 1000000 current.csv
  *
  * Fields are formatted by hand into a large buffer (printf per field
  * would take most of the time); only the %.17g values go through snprintf.
@@ -291,14 +304,18 @@ int main(int argc, char **argv)
 	char *end;
 	uint64_t rows;
 	int preds = argc > 1 && !strcmp(argv[1], "--predictions");
+	int shift = argc > 1 && !strcmp(argv[1], "--shift");
 	static const char header[] =
 		"id,age,count,amount,ratio,weight,country,device,email,ts,label,score\n";
 
-	if (argc != 3 + preds) {
-		fprintf(stderr, "usage: gen [--predictions] ROWS OUTPUT.csv\n");
+	if (argc != 3 + preds + shift) {
+		fprintf(stderr, "usage: gen [--predictions | --shift] ROWS OUTPUT.csv\n");
 		return 2;
 	}
-	argv += preds;
+	argv += preds + shift;
+	/* another batch: none of the plain file's draws again */
+	if (shift)
+		rng_state = 0x13198a2e03707344ULL;
 	rows = strtoull(argv[1], &end, 10);
 	if (*end || !rows) {
 		fprintf(stderr, "gen: ROWS must be a positive number\n");
@@ -330,12 +347,12 @@ int main(int argc, char **argv)
 		p = o.buf + o.len;
 		p = put_u64(p, id);
 		*p++ = ',';
-		p = put_u64(p, 18 + below(73));
+		p = put_u64(p, 18 + below(73) + (shift ? 3 : 0));
 		*p++ = ',';
 		p = put_u64(p, below(10001));
 		*p++ = ',';
 		if (below(100))
-			p = put_fixed(p, below(1000001), 2);
+			p = put_fixed(p, below(shift ? 1200001 : 1000001), 2);
 		*p++ = ',';
 		if (below(100))
 			p = put_fixed(p, below(1000000), 6);
@@ -351,7 +368,8 @@ int main(int argc, char **argv)
 			}
 		}
 		*p++ = ',';
-		p = put_str(p, countries[below(20)], 2);
+		/* shifted: the draw of whether first, so that the plain file's draws stay the same */
+		p = put_str(p, countries[shift && below(10) < 3 ? below(5) : below(20)], 2);
 		*p++ = ',';
 		{
 			const char *dv = devices[below(4)];
@@ -372,7 +390,13 @@ int main(int argc, char **argv)
 		*p++ = ',';
 		*p++ = (char)('0' + below(2));
 		*p++ = ',';
-		p = put_fixed(p, below(1000001), 6);
+		if (shift) {
+			uint64_t a = below(1000001), b = below(1000001);
+
+			p = put_fixed(p, a > b ? a : b, 6);
+		} else {
+			p = put_fixed(p, below(1000001), 6);
+		}
 		*p++ = '\n';
 		o.len = (size_t)(p - o.buf);
 	}

@@ -197,9 +197,11 @@ static int grow(struct state *st, struct colstate *c, uint64_t more)
 
 	if (c->n + more <= c->alloc)
 		return 0;
-	alloc = c->alloc ? c->alloc * 2 : 1024;
-	while (alloc < c->n + more)
-		alloc *= 2;
+	/* past a million values grow by a quarter: the budget is charged for
+	 * what is allocated, and large reallocations move pages, not bytes */
+	alloc = c->alloc ? (c->alloc < (1u << 20) ? c->alloc * 2 : c->alloc + c->alloc / 4) : 1024;
+	if (alloc < c->n + more)
+		alloc = c->n + more;
 	if (mlg_mem_charge(st->plan->mem, (alloc - c->alloc) * sizeof(double)) < 0)
 		return -1;
 	st->charged += (alloc - c->alloc) * sizeof(double);
@@ -313,54 +315,59 @@ static inline uint64_t key_of(double d)
 	return u & 0x8000000000000000ull ? ~u : u | 0x8000000000000000ull;
 }
 
-/* Sorts finite doubles ascending: LSD radix on 16-bit digits, constant digits skipped. */
-static int sort_doubles(double *v, uint64_t n)
+/*
+ * Sorts finite doubles ascending in place: LSD radix on 11-bit digits of
+ * order-preserving keys, every digit's histogram from one read pass, digits
+ * that are the same in every key skipped. `scratch` holds n keys (the
+ * caller's, reused from sample to sample: fresh pages per sample cost
+ * more than the sort).
+ */
+static void sort_doubles(double *v, uint64_t n, uint64_t *scratch)
 {
-	uint64_t *a, *b, *t;
+	enum { BITS = 11, DIGITS = 6, SIZE = 1 << BITS };
+	uint64_t *a = (uint64_t *)(void *)v, *b = scratch, *t;
+	size_t (*count)[SIZE];
 	uint64_t or_all = 0, and_all = ~0ull;
 
 	if (n < 2)
-		return 0;
-	a = malloc(n * sizeof(uint64_t));
-	b = malloc(n * sizeof(uint64_t));
-	if (!a || !b) {
-		free(a);
-		free(b);
-		return -1;
-	}
+		return;
+	count = mlg_xcalloc(DIGITS, sizeof(*count));
 	for (uint64_t i = 0; i < n; i++) {
-		a[i] = key_of(v[i]);
-		or_all |= a[i];
-		and_all &= a[i];
-	}
-	for (int shift = 0; shift < 64; shift += 16) {
-		size_t *count;
+		uint64_t u;
 
-		if (!(((or_all ^ and_all) >> shift) & 0xffff))
+		memcpy(&u, &v[i], sizeof(u));
+		u = u & 0x8000000000000000ull ? ~u : u | 0x8000000000000000ull;
+		a[i] = u;
+		or_all |= u;
+		and_all &= u;
+		for (int d = 0; d < DIGITS; d++)
+			count[d][(u >> (d * BITS)) & (SIZE - 1)]++;
+	}
+	for (int d = 0; d < DIGITS; d++) {
+		size_t sum = 0;
+
+		if (!(((or_all ^ and_all) >> (d * BITS)) & (SIZE - 1)))
 			continue; /* every key has the same digit here */
-		count = calloc(65537, sizeof(size_t));
-		if (!count) {
-			free(a);
-			free(b);
-			return -1;
+		for (size_t k = 0; k < SIZE; k++) {
+			size_t c = count[d][k];
+
+			count[d][k] = sum;
+			sum += c;
 		}
 		for (uint64_t i = 0; i < n; i++)
-			count[((a[i] >> shift) & 0xffff) + 1]++;
-		for (size_t d = 1; d <= 65536; d++)
-			count[d] += count[d - 1];
-		for (uint64_t i = 0; i < n; i++)
-			b[count[(a[i] >> shift) & 0xffff]++] = a[i];
-		free(count);
+			b[count[d][(a[i] >> (d * BITS)) & (SIZE - 1)]++] = a[i];
 		t = a, a = b, b = t;
 	}
+	if (a != (uint64_t *)(void *)v)
+		memcpy(v, a, n * sizeof(uint64_t));
 	for (uint64_t i = 0; i < n; i++) {
-		uint64_t u = a[i] & 0x8000000000000000ull ? a[i] & ~0x8000000000000000ull : ~a[i];
+		uint64_t u;
 
+		memcpy(&u, &v[i], sizeof(u));
+		u = u & 0x8000000000000000ull ? u & ~0x8000000000000000ull : ~u;
 		memcpy(&v[i], &u, sizeof(u));
 	}
-	free(a);
-	free(b);
-	return 0;
+	free(count);
 }
 
 struct sort_job {
@@ -368,12 +375,14 @@ struct sort_job {
 	uint64_t *n;
 	size_t count, next;
 	int failed;
+	struct mlg_mem *mem;
 	pthread_mutex_t lock;
 };
 
 static void *sort_worker(void *arg)
 {
 	struct sort_job *j = arg;
+	uint64_t *scratch = NULL, have = 0;
 
 	for (;;) {
 		size_t k;
@@ -382,19 +391,33 @@ static void *sort_worker(void *arg)
 		k = j->next++;
 		pthread_mutex_unlock(&j->lock);
 		if (k >= j->count)
-			return NULL;
-		if (sort_doubles(j->v[k], j->n[k]) < 0) {
-			pthread_mutex_lock(&j->lock);
-			j->failed = 1;
-			pthread_mutex_unlock(&j->lock);
+			break;
+		if (j->n[k] > have) {
+			/* the scratch is state that grows with the data: charged */
+			if (mlg_mem_charge(j->mem, (j->n[k] - have) * sizeof(uint64_t)) < 0) {
+				pthread_mutex_lock(&j->lock);
+				j->failed = 1;
+				pthread_mutex_unlock(&j->lock);
+				continue;
+			}
+			free(scratch);
+			scratch = mlg_xmalloc(j->n[k] * sizeof(uint64_t));
+			have = j->n[k];
 		}
+		sort_doubles(j->v[k], j->n[k], scratch);
 	}
+	free(scratch);
+	mlg_mem_uncharge(j->mem, have * sizeof(uint64_t));
+	return NULL;
 }
 
-/* Sorts every sample, on up to `jobs` threads (the order of work does not change the result). */
-static int sort_all(double **v, uint64_t *n, size_t count, unsigned int jobs)
+/*
+ * Sorts every sample, on up to `jobs` threads (the order of
+ * work does not change the result); -1 when the scratch would pass max_memory.
+ */
+static int sort_all(double **v, uint64_t *n, size_t count, unsigned int jobs, struct mlg_mem *mem)
 {
-	struct sort_job j = { v, n, count, 0, 0, PTHREAD_MUTEX_INITIALIZER };
+	struct sort_job j = { v, n, count, 0, 0, mem, PTHREAD_MUTEX_INITIALIZER };
 	pthread_t th[16];
 	size_t nth = 0;
 
@@ -785,8 +808,8 @@ static void drift_end(const struct mlg_check *check, const struct mlg_scan_input
 		if (rc)
 			samples[2 * k + 1] = rc->v, sizes[2 * k + 1] = numeric ? rc->n : 0;
 	}
-	if (sort_all(samples, sizes, 2 * plan->ncols, in[0].jobs) < 0) {
-		mlg_result_set(out, MLG_STATUS_ERROR, "out of memory sorting the samples");
+	if (sort_all(samples, sizes, 2 * plan->ncols, in[0].jobs, plan->mem) < 0) {
+		mlg_result_set(out, MLG_STATUS_ERROR, "sorting the samples: %s", mlg_mem_message(plan->mem));
 		free(samples);
 		free(sizes);
 		free(rk);
@@ -1001,8 +1024,8 @@ static void profile_end(const struct mlg_check *check, const struct mlg_scan_inp
 	sizes = mlg_xcalloc(plan->ncols + 1, sizeof(uint64_t));
 	for (size_t k = 0; k < plan->ncols; k++)
 		samples[k] = st->c[k].v, sizes[k] = st->c[k].nonnum ? 0 : st->c[k].n;
-	if (sort_all(samples, sizes, plan->ncols, in[0].jobs) < 0) {
-		mlg_result_set(out, MLG_STATUS_ERROR, "out of memory sorting the samples");
+	if (sort_all(samples, sizes, plan->ncols, in[0].jobs, plan->mem) < 0) {
+		mlg_result_set(out, MLG_STATUS_ERROR, "sorting the samples: %s", mlg_mem_message(plan->mem));
 		free(samples);
 		free(sizes);
 		return;
