@@ -307,14 +307,6 @@ static void merge(const void *p, void *i, void *f, uint64_t row_base)
 
 /* ---- sorting ----------------------------------------------------------------- */
 
-static inline uint64_t key_of(double d)
-{
-	uint64_t u;
-
-	memcpy(&u, &d, sizeof(u));
-	return u & 0x8000000000000000ull ? ~u : u | 0x8000000000000000ull;
-}
-
 /*
  * Sorts finite doubles ascending in place: LSD radix on 11-bit digits of
  * order-preserving keys, every digit's histogram from one read pass, digits
