@@ -321,6 +321,23 @@ void mlg_jsonpath_member(struct mlg_strbuf *path, const char *key, size_t keylen
 	}
 }
 
+const char *mlg_json_describe(const cJSON *v)
+{
+	if (cJSON_IsString(v))
+		return "a string";
+	if (cJSON_IsNumber(v))
+		return "a number";
+	if (cJSON_IsBool(v))
+		return "a boolean";
+	if (cJSON_IsNull(v))
+		return "null";
+	if (cJSON_IsArray(v))
+		return "a list";
+	if (cJSON_IsObject(v))
+		return "an object";
+	return "something else";
+}
+
 void mlg_jsonpath_index(struct mlg_strbuf *path, size_t i)
 {
 	mlg_strbuf_addf(path, "[%zu]", i);

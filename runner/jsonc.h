@@ -46,6 +46,8 @@ void mlg_jsonpos_free(struct mlg_jsonpos *pos);
 void mlg_jsonpath_member(struct mlg_strbuf *path, const char *key, size_t keylen);
 /** Appends "[i]". */
 void mlg_jsonpath_index(struct mlg_strbuf *path, size_t i);
+/** What a JSON value is, for messages: "a string", "a number", "a list"... (static). */
+const char *mlg_json_describe(const cJSON *v);
 
 /** The string value of obj's member `key`, or NULL when absent or not a string. */
 const char *mlg_json_string(const cJSON *obj, const char *key);

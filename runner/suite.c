@@ -121,23 +121,6 @@ static char *resolve_path(const struct mlg_suite *suite, const char *p)
 	return mlg_xasprintf("%s/%s", suite->dir, p);
 }
 
-static const char *describe(const cJSON *v)
-{
-	if (cJSON_IsString(v))
-		return "a string";
-	if (cJSON_IsNumber(v))
-		return "a number";
-	if (cJSON_IsBool(v))
-		return "a boolean";
-	if (cJSON_IsNull(v))
-		return "null";
-	if (cJSON_IsArray(v))
-		return "a list";
-	if (cJSON_IsObject(v))
-		return "an object";
-	return "something else";
-}
-
 static int ends_with(const char *s, const char *suffix)
 {
 	size_t n = strlen(s), m = strlen(suffix);
@@ -159,14 +142,14 @@ static char **string_list(struct mlg_diag *diag, struct mlg_strbuf *sub, const c
 	path_member(sub, base, key);
 	if (!cJSON_IsArray(v) || (!allow_empty && !cJSON_GetArraySize(v))) {
 		mlg_diag_add(diag, sub->buf, "expected a %slist of strings, found %s",
-			     allow_empty ? "" : "non-empty ", describe(v));
+			     allow_empty ? "" : "non-empty ", mlg_json_describe(v));
 		return NULL;
 	}
 	out = mlg_xcalloc((size_t)cJSON_GetArraySize(v) + 1, sizeof(*out));
 	cJSON_ArrayForEach(item, v) {
 		if (!cJSON_IsString(item)) {
 			mlg_diag_add(diag, sub->buf, "expected a list of strings, found %s in it",
-				     describe(item));
+				     mlg_json_describe(item));
 			continue;
 		}
 		out[n++] = mlg_xstrdup(item->valuestring);
@@ -218,7 +201,7 @@ static void load_datasets(struct mlg_suite *suite, const cJSON *obj, struct mlg_
 
 	if (!cJSON_IsObject(obj)) {
 		mlg_diag_add(diag, "datasets", "expected an object of named datasets, found %s",
-			     describe(obj));
+			     mlg_json_describe(obj));
 		return;
 	}
 	suite->datasets = mlg_xcalloc((size_t)cJSON_GetArraySize(obj) + 1, sizeof(*suite->datasets));
@@ -230,7 +213,7 @@ static void load_datasets(struct mlg_suite *suite, const cJSON *obj, struct mlg_
 		if (!cJSON_IsObject(ds)) {
 			mlg_diag_add(diag, path.buf,
 				     "expected an object such as {\"path\": \"data/train.csv\"}, found %s",
-				     describe(ds));
+				     mlg_json_describe(ds));
 			continue;
 		}
 		check_keys(diag, ds, path.buf, dataset_keys, COUNT(dataset_keys), "dataset option");
@@ -244,7 +227,7 @@ static void load_datasets(struct mlg_suite *suite, const cJSON *obj, struct mlg_
 		if (!cJSON_IsString(v) || !*v->valuestring) {
 			path_member(&sub, path.buf, "path");
 			mlg_diag_add(diag, sub.buf, "expected \"path\": a file path relative to the suite file, found %s",
-				     v ? describe(v) : "nothing");
+				     v ? mlg_json_describe(v) : "nothing");
 		} else {
 			d->path = mlg_xstrdup(v->valuestring);
 			d->abs_path = resolve_path(suite, v->valuestring);
@@ -274,7 +257,7 @@ static void load_datasets(struct mlg_suite *suite, const cJSON *obj, struct mlg_
 			path_member(&sub, path.buf, "git_ref");
 			if (!cJSON_IsString(v) || !*v->valuestring)
 				mlg_diag_add(diag, sub.buf, "expected a git revision such as \"origin/main\" or a commit id, found %s",
-					     describe(v));
+					     mlg_json_describe(v));
 			else
 				d->git_ref = mlg_xstrdup(v->valuestring);
 		}
@@ -300,7 +283,7 @@ static void load_datasets(struct mlg_suite *suite, const cJSON *obj, struct mlg_
 		if (v) {
 			path_member(&sub, path.buf, "header");
 			if (!cJSON_IsBool(v))
-				mlg_diag_add(diag, sub.buf, "expected true or false, found %s", describe(v));
+				mlg_diag_add(diag, sub.buf, "expected true or false, found %s", mlg_json_describe(v));
 			else
 				d->header = cJSON_IsTrue(v);
 		}
@@ -347,7 +330,7 @@ static void check_param_type(struct mlg_suite *suite, const struct mlg_param *p,
 		if (!cJSON_IsString(v))
 			mlg_diag_add(diag, path, "expected %s (%s), found %s",
 				     p->type == MLG_PARAM_PATH ? "a file path string" : "a string", p->doc,
-				     describe(v));
+				     mlg_json_describe(v));
 		else if (p->type == MLG_PARAM_PATH && !*v->valuestring)
 			mlg_diag_add(diag, path, "expected a file path, found an empty string");
 		break;
@@ -360,17 +343,17 @@ static void check_param_type(struct mlg_suite *suite, const struct mlg_param *p,
 				     p->doc, v->valuestring);
 		else if (!cJSON_IsString(v) && !cJSON_IsNumber(v))
 			mlg_diag_add(diag, path, "expected a number or an RFC 3339 date or time (%s), found %s",
-				     p->doc, describe(v));
+				     p->doc, mlg_json_describe(v));
 		break;
 	}
 	case MLG_PARAM_NUMBER:
 		if (!cJSON_IsNumber(v))
-			mlg_diag_add(diag, path, "expected a number (%s), found %s", p->doc, describe(v));
+			mlg_diag_add(diag, path, "expected a number (%s), found %s", p->doc, mlg_json_describe(v));
 		break;
 	case MLG_PARAM_INTEGER:
 		if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble))
 			mlg_diag_add(diag, path, "expected a whole number (%s), found %s", p->doc,
-				     cJSON_IsNumber(v) ? "a fraction" : describe(v));
+				     cJSON_IsNumber(v) ? "a fraction" : mlg_json_describe(v));
 		else if (fabs(v->valuedouble) > 9007199254740992.0)
 			mlg_diag_add(diag, path, "expected a whole number (%s) of at most 2^53, found one too large",
 				     p->doc);
@@ -378,12 +361,12 @@ static void check_param_type(struct mlg_suite *suite, const struct mlg_param *p,
 	case MLG_PARAM_BOOLEAN:
 		if (!cJSON_IsBool(v))
 			mlg_diag_add(diag, path, "expected true or false (%s), found %s", p->doc,
-				     describe(v));
+				     mlg_json_describe(v));
 		break;
 	case MLG_PARAM_FRACTION:
 		if (!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble > 1)
 			mlg_diag_add(diag, path, "expected a number from 0 to 1 (%s), found %s", p->doc,
-				     cJSON_IsNumber(v) ? "a number outside [0, 1]" : describe(v));
+				     cJSON_IsNumber(v) ? "a number outside [0, 1]" : mlg_json_describe(v));
 		break;
 	case MLG_PARAM_DURATION:
 		if (parse_duration_value(v, &d) < 0)
@@ -403,15 +386,15 @@ static void check_param_type(struct mlg_suite *suite, const struct mlg_param *p,
 	case MLG_PARAM_LIST:
 		if (!cJSON_IsArray(v) || !cJSON_GetArraySize(v))
 			mlg_diag_add(diag, path, "expected a non-empty list (%s), found %s", p->doc,
-				     cJSON_IsArray(v) ? "an empty list" : describe(v));
+				     cJSON_IsArray(v) ? "an empty list" : mlg_json_describe(v));
 		break;
 	case MLG_PARAM_OBJECT:
 		if (!cJSON_IsObject(v))
-			mlg_diag_add(diag, path, "expected an object (%s), found %s", p->doc, describe(v));
+			mlg_diag_add(diag, path, "expected an object (%s), found %s", p->doc, mlg_json_describe(v));
 		break;
 	case MLG_PARAM_DATASET:
 		if (!cJSON_IsString(v)) {
-			mlg_diag_add(diag, path, "expected the name of a dataset, found %s", describe(v));
+			mlg_diag_add(diag, path, "expected the name of a dataset, found %s", mlg_json_describe(v));
 		} else if (!mlg_suite_dataset(suite, v->valuestring)) {
 			struct mlg_strbuf list = MLG_STRBUF_INIT;
 
@@ -520,7 +503,7 @@ static void load_check(struct mlg_suite *suite, cJSON *obj, size_t index, int de
 	mlg_strbuf_addf(&path, "checks[%zu]", index);
 	if (!cJSON_IsObject(obj)) {
 		mlg_diag_add(diag, path.buf, "expected a check object with a \"kind\", found %s",
-			     describe(obj));
+			     mlg_json_describe(obj));
 		goto done;
 	}
 	kind = cJSON_GetObjectItemCaseSensitive(obj, "kind");
@@ -530,7 +513,7 @@ static void load_check(struct mlg_suite *suite, cJSON *obj, size_t index, int de
 	}
 	path_member(&sub, path.buf, "kind");
 	if (!cJSON_IsString(kind)) {
-		mlg_diag_add(diag, sub.buf, "expected a check kind string, found %s", describe(kind));
+		mlg_diag_add(diag, sub.buf, "expected a check kind string, found %s", mlg_json_describe(kind));
 		goto done;
 	}
 	c->kind = mlg_registry_find(kind->valuestring);
@@ -619,7 +602,7 @@ static void load_check(struct mlg_suite *suite, cJSON *obj, size_t index, int de
 
 					mlg_jsonpath_index(&sub, k);
 					mlg_diag_add(diag, sub.buf, "expected a tag string, found %s",
-						     describe(it));
+						     mlg_json_describe(it));
 					sub.len = len;
 					sub.buf[len] = '\0';
 				}
@@ -800,12 +783,12 @@ int mlg_suite_load_text(struct mlg_suite **out, const char *file, const char *te
 			    parse_bytes(d, &suite->max_memory) < 0)
 				mlg_diag_add(diag, "defaults.max_memory",
 					     "expected a size such as \"2GiB\" or \"512MB\", or bytes as a number, found %s",
-					     describe(d));
+					     mlg_json_describe(d));
 			if ((d = cJSON_GetObjectItemCaseSensitive(v, "max_examples")) &&
 			    (!cJSON_IsNumber(d) || d->valuedouble < 0 || d->valuedouble > 10000 ||
 			     d->valuedouble != (double)(int)d->valuedouble))
 				mlg_diag_add(diag, "defaults.max_examples",
-					     "expected a whole number from 0 to 10000, found %s", describe(d));
+					     "expected a whole number from 0 to 10000, found %s", mlg_json_describe(d));
 			else if (d)
 				suite->max_examples = (unsigned)d->valuedouble;
 		}
@@ -818,7 +801,7 @@ int mlg_suite_load_text(struct mlg_suite **out, const char *file, const char *te
 	if (!checks) {
 		mlg_diag_add(diag, "", "missing \"checks\": expected a list of checks");
 	} else if (!cJSON_IsArray(checks)) {
-		mlg_diag_add(diag, "checks", "expected a list of checks, found %s", describe(checks));
+		mlg_diag_add(diag, "checks", "expected a list of checks, found %s", mlg_json_describe(checks));
 	} else {
 		size_t i = 0;
 		cJSON *it;

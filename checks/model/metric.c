@@ -226,21 +226,6 @@ static void problem(struct spec *s, const char *param, const char *key, const ch
 	mlg_strbuf_release(&msg);
 }
 
-static const char *describe(const cJSON *v)
-{
-	if (cJSON_IsString(v))
-		return "a string";
-	if (cJSON_IsNumber(v))
-		return "a number";
-	if (cJSON_IsBool(v))
-		return "a boolean";
-	if (cJSON_IsNull(v))
-		return "null";
-	if (cJSON_IsArray(v))
-		return "a list";
-	return "an object";
-}
-
 static int parse_direction(const char *s, int *lower)
 {
 	if (!strcmp(s, "higher_is_better"))
@@ -291,7 +276,7 @@ static int member_number(struct spec *s, const cJSON *obj, const char *param, co
 		return 0;
 	if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble)) {
 		problem(s, param, key, name, "expected a number (%s), found %s", doc,
-			cJSON_IsNumber(v) ? "one out of range" : describe(v));
+			cJSON_IsNumber(v) ? "one out of range" : mlg_json_describe(v));
 		return 0;
 	}
 	*out = v->valuedouble;
@@ -322,13 +307,13 @@ static void parse_baseline(struct spec *s, double *max_drop, int *has_drop, doub
 			"or \"file\" (a baseline metrics file)");
 	if (ref && (!cJSON_IsString(ref) || !*ref->valuestring))
 		problem(s, "baseline", NULL, "git_ref", "expected a git revision such as \"origin/main\", found %s",
-			cJSON_IsString(ref) ? "an empty string" : describe(ref));
+			cJSON_IsString(ref) ? "an empty string" : mlg_json_describe(ref));
 	else if (ref)
 		s->git_ref = ref->valuestring;
 	if (file && (!cJSON_IsString(file) || !*file->valuestring))
 		problem(s, "baseline", NULL, "file",
 			"expected a file path, relative to the suite file's folder, found %s",
-			cJSON_IsString(file) ? "an empty string" : describe(file));
+			cJSON_IsString(file) ? "an empty string" : mlg_json_describe(file));
 	else if (file)
 		s->base_file = file->valuestring;
 	*has_drop = member_number(s, b, "baseline", NULL, "max_drop", max_drop_doc, max_drop);
@@ -455,7 +440,7 @@ static int parse_spec(struct spec *s)
 			if (!cJSON_IsObject(it)) {
 				problem(s, "metrics", it->string, NULL,
 					"expected an object of bounds, e.g. {\"min\": 0.85, \"max_drop\": 0.01}, found %s",
-					describe(it));
+					mlg_json_describe(it));
 				continue;
 			}
 			unknown_keys(s, it, "metrics", it->string, metric_keys, NKEYS(metric_keys),
@@ -477,7 +462,7 @@ static int parse_spec(struct spec *s)
 			if (d && (!cJSON_IsString(d) || parse_direction(d->valuestring, &b->lower) < 0))
 				problem(s, "metrics", it->string, "direction",
 					"expected \"higher_is_better\" or \"lower_is_better\", found %s%s%s",
-					cJSON_IsString(d) ? "'" : "", cJSON_IsString(d) ? d->valuestring : describe(d),
+					cJSON_IsString(d) ? "'" : "", cJSON_IsString(d) ? d->valuestring : mlg_json_describe(d),
 					cJSON_IsString(d) ? "'" : "");
 			any_drop |= b->has_drop || b->has_rel;
 			check_bounds(s, b, "metrics", it->string);
@@ -740,7 +725,7 @@ static void evaluate(const struct spec *s, struct metric *m, const cJSON *doc, c
 			note = mlg_xasprintf("no baseline for %s%s: %s", m->path, bl->where, why);
 		} else if (!cJSON_IsNumber(bv)) {
 			m->message = mlg_xasprintf("%s at '%s' is not a number (found %s)", bl->name, m->path,
-						   describe(bv));
+						   mlg_json_describe(bv));
 			goto error;
 		} else if (!isfinite(bv->valuedouble)) {
 			m->message = mlg_xasprintf("%s at '%s' is not a finite number (%s)", bl->name, m->path,

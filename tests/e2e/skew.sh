@@ -2,20 +2,7 @@
 # not depend on how the files are cut into parts (sourced by tests/e2e.sh).
 # Each test_* runs in a fresh empty folder; a non-zero return fails it.
 
-skew_untimed='del(.started, .duration_s, .checks[].duration_s)'
-
-# skew_run OUT ARGS...: `mlgate run ARGS --json OUT.json`, untimed into OUT.untimed.
-skew_run() {
-	local out=$1 rc
-	shift
-	mlg run "$@" --json "$out.json" >"$out.txt" 2>&1
-	rc=$?
-	if [ "$rc" -gt 1 ]; then
-		echo "mlgate run $* exited $rc"; tail -20 "$out.txt"
-		return 1
-	fi
-	jq "$skew_untimed" "$out.json" >"$out.untimed" || return 1
-}
+# compare_run (tests/e2e/compare.sh) runs mlgate and keeps the untimed results.
 
 # serving.csv (keys in order) and train.csv (keys reversed, some missing,
 # some extra) with mismatches, values within the tolerance and nulls in
@@ -62,7 +49,7 @@ test_skew_identical_for_every_j() {
 	}
 	EOF
 	for j in 1 2 4 8; do
-		MLGATE_SCAN_PART_BYTES=65536 skew_run "j$j" -j "$j" || return 1
+		MLGATE_SCAN_PART_BYTES=65536 compare_run "j$j" -j "$j" || return 1
 	done
 	for j in 2 4 8; do
 		cmp -s j1.untimed "j$j.untimed" && continue
