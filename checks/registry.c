@@ -69,6 +69,7 @@ const struct mlg_param mlg_common_params[] = {
 	{ "tags", MLG_PARAM_STRINGS, 0, NULL, "labels for --tag selection" },
 	{ "description", MLG_PARAM_STRING, 0, NULL, "free text shown in reports" },
 	{ "timeout", MLG_PARAM_DURATION, 0, "\"10m\"", "stop the check after this long (suite default: defaults.timeout)" },
+	{ "needs", MLG_PARAM_STRINGS, 0, NULL, "ids of checks that must pass first; if one does not, this check is skipped" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 

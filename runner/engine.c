@@ -24,13 +24,26 @@ struct task {
 	struct mlg_scan_ref *refs;             /* scan: the checks reading it */
 	size_t nrefs;
 	const struct mlg_check *check;         /* run task: the check */
+	const struct mlg_check *first;         /* its first check: all share its "needs" */
+	size_t waiting;                        /* prerequisite tasks not yet done */
+	size_t *dependants;                    /* tasks waiting for this one */
+	size_t ndependants;
 };
 
+/*
+ * Tasks run as soon as the tasks holding the checks they need are done:
+ * a FIFO of ready tasks, filled in suite order, then as prerequisites
+ * finish. Without "needs" every task is ready at once, in suite order.
+ */
 struct pool {
 	struct mlg_engine *engine;
 	struct task *tasks;
 	size_t ntasks;
-	atomic_size_t next;
+	pthread_mutex_t lock;                  /* guards everything below */
+	pthread_cond_t cond;
+	size_t *ready;                         /* FIFO of task indices */
+	size_t head, tail;
+	size_t done;
 };
 
 static struct mlg_input_rec *input_find(struct mlg_engine *engine, const char *path)
@@ -240,21 +253,101 @@ static void run_one(struct mlg_engine *engine, const struct mlg_check *check)
 	mlg_engine__finish(engine, check, start);
 }
 
+/* "'train' failed, 'features' was skipped": why a dependant cannot run; NULL when it can. */
+static char *blocked_by(const struct mlg_run *run, const struct mlg_check *check, cJSON **needs)
+{
+	struct mlg_strbuf sb = MLG_STRBUF_INIT;
+
+	*needs = NULL;
+	for (size_t k = 0; k < check->nneeds; k++) {
+		const struct mlg_check *pre = &run->suite->checks[check->needs[k]];
+		enum mlg_status st = run->results[check->needs[k]].status;
+		cJSON *item;
+
+		if (st == MLG_STATUS_PASSED)
+			continue;
+		mlg_strbuf_addf(&sb, "%s'%s' %s", sb.len ? (k + 1 == check->nneeds ? " and " : ", ") : "", pre->id,
+				st == MLG_STATUS_FAILED ? "failed" :
+				st == MLG_STATUS_ERROR ? "could not be evaluated" : "was skipped");
+		if (!*needs)
+			*needs = cJSON_CreateArray();
+		item = cJSON_CreateObject();
+		cJSON_AddStringToObject(item, "id", pre->id);
+		cJSON_AddStringToObject(item, "status", mlg_status_name(st));
+		cJSON_AddItemToArray(*needs, item);
+	}
+	return sb.len ? mlg_strbuf_detach(&sb) : NULL;
+}
+
+/* Skips `check` because of its prerequisites, once (a check reading two
+ * datasets is in two tasks). */
+static void skip_blocked(struct mlg_engine *engine, const struct mlg_check *check, const char *why,
+			 cJSON *needs)
+{
+	struct mlg_result *r = &engine->run->results[check->index];
+	int first;
+
+	pthread_mutex_lock(&engine->lock);
+	first = !r->started;
+	r->started = 1;
+	engine->pending[check->index].nroles = 0;
+	pthread_mutex_unlock(&engine->lock);
+	if (!first) {
+		cJSON_Delete(needs);
+		return;
+	}
+	mlg_result_set(r, MLG_STATUS_SKIPPED, "not run because %s", why);
+	cJSON_AddItemToObject(r->observed, "needs", needs);
+	mlg_engine__finish(engine, check, mlg_now());
+}
+
+static void run_task(struct mlg_engine *engine, struct task *t)
+{
+	cJSON *needs;
+	char *why = t->first->nneeds ? blocked_by(engine->run, t->first, &needs) : NULL;
+
+	if (why) {
+		/* every check of a task needs the same checks: all are blocked */
+		if (t->dataset)
+			for (size_t i = 0; i < t->nrefs; i++)
+				skip_blocked(engine, t->refs[i].check, why,
+					     i + 1 < t->nrefs ? cJSON_Duplicate(needs, 1) : needs);
+		else
+			skip_blocked(engine, t->check, why, needs);
+		free(why);
+	} else if (t->dataset) {
+		mlg_engine__scan(engine, t->dataset, t->refs, t->nrefs);
+	} else {
+		run_one(engine, t->check);
+	}
+}
+
 static void *worker(void *arg)
 {
 	struct pool *pool = arg;
-	size_t i;
 
-	while ((i = atomic_fetch_add(&pool->next, 1)) < pool->ntasks) {
-		struct task *t = &pool->tasks[i];
+	pthread_mutex_lock(&pool->lock);
+	while (1) {
+		struct task *t;
 
-		if (cancelled(pool->engine))
-			continue; /* left unstarted: marked interrupted afterwards */
-		if (t->dataset)
-			mlg_engine__scan(pool->engine, t->dataset, t->refs, t->nrefs);
-		else
-			run_one(pool->engine, t->check);
+		while (pool->head == pool->tail && pool->done < pool->ntasks)
+			pthread_cond_wait(&pool->cond, &pool->lock);
+		if (pool->head == pool->tail)
+			break;
+		t = &pool->tasks[pool->ready[pool->head++]];
+		pthread_mutex_unlock(&pool->lock);
+		/* An unstarted task is marked interrupted afterwards; its
+		 * dependants are released all the same so the pool drains. */
+		if (!cancelled(pool->engine))
+			run_task(pool->engine, t);
+		pthread_mutex_lock(&pool->lock);
+		pool->done++;
+		for (size_t i = 0; i < t->ndependants; i++)
+			if (!--pool->tasks[t->dependants[i]].waiting)
+				pool->ready[pool->tail++] = t->dependants[i];
+		pthread_cond_broadcast(&pool->cond);
 	}
+	pthread_mutex_unlock(&pool->lock);
 	return NULL;
 }
 
@@ -275,15 +368,32 @@ static int matches(const struct mlg_check *c, const struct mlg_run_options *o)
 	return 0;
 }
 
-/* One task per non-scanning check, one per dataset read by scanning
- * checks (a check that reads two datasets is in both tasks); tasks ordered
- * by their first check so early checks start first. */
+static int same_needs(const struct mlg_check *a, const struct mlg_check *b)
+{
+	return a->nneeds == b->nneeds &&
+	       (!a->nneeds || !memcmp(a->needs, b->needs, a->nneeds * sizeof(*a->needs)));
+}
+
+/* The tasks holding each check (a scanning check: one per dataset it reads). */
+struct check_tasks {
+	size_t task[MLG_MAX_ROLES];
+	size_t n;
+};
+
+/*
+ * One task per non-scanning check, one per dataset and set of "needs"
+ * read by scanning checks (a check that reads two datasets is in two
+ * tasks). Grouping by the exact set of needs keeps every task's checks
+ * equally ready, and the task graph acyclic when the checks' graph is.
+ * Tasks are numbered by their first check so early checks start first.
+ */
 static size_t plan_tasks(struct mlg_engine *engine, const struct mlg_suite *suite,
-			 const int *selected, struct task *tasks)
+			 const int *selected, struct task *tasks, struct check_tasks *where)
 {
 	size_t n = 0;
-	const struct mlg_dataset **seen = mlg_xcalloc(suite->ndatasets + 1, sizeof(*seen));
-	size_t nseen = 0;
+	/* per dataset, the scan tasks reading it (usually one) */
+	size_t **by_dataset = mlg_xcalloc(suite->ndatasets + 1, sizeof(*by_dataset));
+	size_t *nby = mlg_xcalloc(suite->ndatasets + 1, sizeof(*nby));
 
 	for (size_t i = 0; i < suite->nchecks; i++) {
 		const struct mlg_check *c = &suite->checks[i];
@@ -293,53 +403,96 @@ static size_t plan_tasks(struct mlg_engine *engine, const struct mlg_suite *suit
 
 		if (!selected[i])
 			continue;
-		if (!c->kind->scan) {
-			memset(&tasks[n], 0, sizeof(tasks[n]));
-			tasks[n++].check = c;
-			continue;
-		}
-		nroles = mlg_engine__roles(c, params, datasets);
-		engine->pending[i].nroles = nroles;
-		for (size_t r = 0; r < nroles; r++) {
-			const struct mlg_dataset *d = datasets[r];
-			struct task *t;
-			size_t k;
-
-			for (k = 0; k < nseen && seen[k] != d; k++)
-				;
-			if (k < nseen)
-				continue;
-			seen[nseen++] = d;
-			t = &tasks[n++];
-			memset(t, 0, sizeof(*t));
-			t->dataset = d;
-			/* every role of every selected check that reads d */
-			for (size_t j = i; j < suite->nchecks; j++) {
-				const struct mlg_check *o = &suite->checks[j];
-				const char *op[MLG_MAX_ROLES];
-				const struct mlg_dataset *od[MLG_MAX_ROLES];
-				size_t on;
-
-				if (!selected[j] || !o->kind->scan)
-					continue;
-				on = mlg_engine__roles(o, op, od);
-				for (size_t q = 0; q < on; q++) {
-					if (od[q] != d)
-						continue;
-					t->refs = mlg_xrealloc(t->refs, (t->nrefs + 1) * sizeof(*t->refs));
-					t->refs[t->nrefs].check = o;
-					t->refs[t->nrefs++].param = op[q];
-				}
-			}
-		}
+		nroles = c->kind->scan ? mlg_engine__roles(c, params, datasets) : 0;
 		if (!nroles) {
 			/* a scanning kind without a dataset cannot happen after validation */
 			memset(&tasks[n], 0, sizeof(tasks[n]));
-			tasks[n++].check = c;
+			tasks[n].check = tasks[n].first = c;
+			where[i].task[where[i].n++] = n++;
+			continue;
+		}
+		engine->pending[i].nroles = nroles;
+		for (size_t r = 0; r < nroles; r++) {
+			size_t d = (size_t)(datasets[r] - suite->datasets), k;
+			struct task *t;
+
+			for (k = 0; k < nby[d] && !same_needs(tasks[by_dataset[d][k]].first, c); k++)
+				;
+			if (k == nby[d]) {
+				by_dataset[d] = mlg_xrealloc(by_dataset[d], (nby[d] + 1) * sizeof(**by_dataset));
+				by_dataset[d][nby[d]++] = n;
+				memset(&tasks[n], 0, sizeof(tasks[n]));
+				tasks[n].dataset = datasets[r];
+				tasks[n].first = c;
+				n++;
+			}
+			t = &tasks[by_dataset[d][k]];
+			t->refs = mlg_xrealloc(t->refs, (t->nrefs + 1) * sizeof(*t->refs));
+			t->refs[t->nrefs].check = c;
+			t->refs[t->nrefs++].param = params[r];
+			if (!where[i].n || where[i].task[where[i].n - 1] != by_dataset[d][k])
+				where[i].task[where[i].n++] = by_dataset[d][k];
 		}
 	}
-	free(seen);
+	for (size_t d = 0; d < suite->ndatasets; d++)
+		free(by_dataset[d]);
+	free(by_dataset);
+	free(nby);
 	return n;
+}
+
+/* Edges from each task to the tasks holding the checks it needs. */
+static void link_tasks(struct task *tasks, size_t ntasks, const struct check_tasks *where)
+{
+	size_t *stamp = mlg_xcalloc(ntasks + 1, sizeof(*stamp));
+
+	for (size_t t = 0; t < ntasks; t++) {
+		const struct mlg_check *c = tasks[t].first;
+
+		for (size_t k = 0; k < c->nneeds; k++) {
+			const struct check_tasks *w = &where[c->needs[k]];
+
+			for (size_t j = 0; j < w->n; j++) {
+				struct task *pre = &tasks[w->task[j]];
+
+				if (stamp[w->task[j]] == t + 1)
+					continue; /* already linked */
+				stamp[w->task[j]] = t + 1;
+				pre->dependants = mlg_xrealloc(pre->dependants,
+							       (pre->ndependants + 1) * sizeof(*pre->dependants));
+				pre->dependants[pre->ndependants++] = t;
+				tasks[t].waiting++;
+			}
+		}
+	}
+	free(stamp);
+}
+
+/*
+ * A selected check brings what it needs (-k, --tag, --changed-since):
+ * a dependant cannot be judged without its prerequisites. Within a
+ * shard, the plan already keeps linked checks together.
+ */
+static void select_needs(const struct mlg_suite *suite, int *selected, const int *in_shard)
+{
+	size_t *stack = mlg_xcalloc(suite->nchecks + 1, sizeof(*stack)), depth = 0;
+
+	for (size_t i = 0; i < suite->nchecks; i++)
+		if (selected[i])
+			stack[depth++] = i;
+	while (depth) {
+		const struct mlg_check *c = &suite->checks[stack[--depth]];
+
+		for (size_t k = 0; k < c->nneeds; k++) {
+			size_t p = c->needs[k];
+
+			if (selected[p] || (in_shard && !in_shard[p]))
+				continue;
+			selected[p] = 1;
+			stack[depth++] = p;
+		}
+	}
+	free(stack);
 }
 
 static int online_cpus(void)
@@ -401,6 +554,7 @@ int mlg_engine_run(struct mlg_run **out, const struct mlg_suite *suite,
 	pthread_t *threads;
 	size_t nthreads;
 	int *in_shard = NULL;
+	struct check_tasks *where;
 	double start = mlg_now();
 
 	*out = NULL;
@@ -428,21 +582,23 @@ int mlg_engine_run(struct mlg_run **out, const struct mlg_suite *suite,
 		run->shard_index = opts->shard_index;
 		run->shard_count = opts->shard_count;
 	}
+	for (size_t i = 0; i < suite->nchecks; i++)
+		run->selected[i] = (!in_shard || in_shard[i]) && (!opts->only || opts->only[i]) &&
+				   matches(&suite->checks[i], opts);
+	select_needs(suite, run->selected, in_shard);
 	for (size_t i = 0; i < suite->nchecks; i++) {
 		mlg_result_init(&run->results[i]);
 		run->results[i].max_examples = suite->max_examples;
-		if (in_shard && !in_shard[i]) {
+		if (run->selected[i])
+			continue;
+		if (in_shard && !in_shard[i])
 			mlg_result_set(&run->results[i], MLG_STATUS_SKIPPED, "in another shard (this is %d/%d)",
 				       opts->shard_index, opts->shard_count);
-		} else if (opts->only && !opts->only[i]) {
+		else if (opts->only && !opts->only[i])
 			mlg_result_set(&run->results[i], MLG_STATUS_SKIPPED, "%s",
 				       opts->only_reason ? opts->only_reason : "not selected");
-		} else if (!matches(&suite->checks[i], opts)) {
+		else
 			mlg_result_set(&run->results[i], MLG_STATUS_SKIPPED, "deselected by -k/--tag");
-		} else {
-			run->selected[i] = 1;
-			continue;
-		}
 		mlg_engine__finish(&engine, &suite->checks[i], mlg_now());
 	}
 	free(in_shard);
@@ -450,8 +606,16 @@ int mlg_engine_run(struct mlg_run **out, const struct mlg_suite *suite,
 	memset(&pool, 0, sizeof(pool));
 	pool.engine = &engine;
 	pool.tasks = mlg_xcalloc(suite->nchecks + suite->ndatasets + 1, sizeof(*pool.tasks));
-	pool.ntasks = plan_tasks(&engine, suite, run->selected, pool.tasks);
-	atomic_init(&pool.next, 0);
+	where = mlg_xcalloc(suite->nchecks + 1, sizeof(*where));
+	pool.ntasks = plan_tasks(&engine, suite, run->selected, pool.tasks, where);
+	link_tasks(pool.tasks, pool.ntasks, where);
+	free(where);
+	pool.ready = mlg_xcalloc(pool.ntasks + 1, sizeof(*pool.ready));
+	for (size_t i = 0; i < pool.ntasks; i++)
+		if (!pool.tasks[i].waiting)
+			pool.ready[pool.tail++] = i;
+	pthread_mutex_init(&pool.lock, NULL);
+	pthread_cond_init(&pool.cond, NULL);
 
 	nthreads = (size_t)(opts->jobs > 0 ? opts->jobs : online_cpus());
 	engine.jobs = nthreads;
@@ -468,6 +632,8 @@ int mlg_engine_run(struct mlg_run **out, const struct mlg_suite *suite,
 			pthread_join(threads[i], NULL);
 		free(threads);
 	}
+	pthread_mutex_destroy(&pool.lock);
+	pthread_cond_destroy(&pool.cond);
 
 	run->interrupted = opts->cancel && *opts->cancel;
 	for (size_t i = 0; i < suite->nchecks; i++) {
@@ -484,9 +650,12 @@ int mlg_engine_run(struct mlg_run **out, const struct mlg_suite *suite,
 			mlg_engine__finish(&engine, &suite->checks[i], p->started_at);
 		}
 	}
-	for (size_t i = 0; i < pool.ntasks; i++)
+	for (size_t i = 0; i < pool.ntasks; i++) {
 		free(pool.tasks[i].refs);
+		free(pool.tasks[i].dependants);
+	}
 	free(pool.tasks);
+	free(pool.ready);
 	free(engine.pending);
 
 	hash_inputs(&engine);

@@ -104,6 +104,13 @@ static const cJSON *find_check(const cJSON *checks, const cJSON *next, const cha
 	return NULL;
 }
 
+/* A check skipped because a prerequisite did not pass was selected: it
+ * says which in observed.needs (engine.c). */
+static int blocked(const cJSON *observed)
+{
+	return cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(observed, "needs"));
+}
+
 /* Fills the initialised result `r` from its JSON form `c`. */
 static int fill_result(struct mlg_result *r, const cJSON *c, const char *id)
 {
@@ -115,9 +122,9 @@ static int fill_result(struct mlg_result *r, const cJSON *c, const char *id)
 				      "(passed, failed, error or skipped)", id);
 	r->status = status;
 	/* The engine starts every check it selected, and no kind skips
-	 * itself: only deselected checks (-k, --tag, another shard) are
-	 * skipped, and those never start. */
-	r->started = status != MLG_STATUS_SKIPPED;
+	 * itself: only deselected checks (-k, --tag, another shard) and those
+	 * blocked by a prerequisite are skipped, and only the latter start. */
+	r->started = status != MLG_STATUS_SKIPPED || blocked(item(c, "observed"));
 	r->message = mlg_xstrdup(mlg_json_string(c, "message") ? mlg_json_string(c, "message") : "");
 	if (mlg_json_string(c, "details"))
 		r->details = mlg_xstrdup(mlg_json_string(c, "details"));
@@ -230,7 +237,8 @@ int mlg_run_from_results(struct mlg_run **out, const struct mlg_suite *suite,
 		next = rc->next;
 		if ((error = fill_result(&run->results[i], rc, c->id)) < 0)
 			goto fail;
-		run->selected[i] = run->results[i].status != MLG_STATUS_SKIPPED;
+		run->selected[i] = run->results[i].status != MLG_STATUS_SKIPPED ||
+				   blocked(run->results[i].observed);
 	}
 	if ((error = fill_inputs(run, item(results, "inputs"))) < 0)
 		goto fail;
@@ -504,7 +512,7 @@ static cJSON *summarise_checks(const cJSON *checks, int interrupted, int *comple
 
 		parse_status(mlg_json_string(c, "status"), &status); /* checked by merge_checks() */
 		total++;
-		selected += status != MLG_STATUS_SKIPPED;
+		selected += status != MLG_STATUS_SKIPPED || blocked(item(c, "observed"));
 		switch (status) {
 		case MLG_STATUS_PASSED:
 			passed++;

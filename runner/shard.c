@@ -51,40 +51,83 @@ static int cmp_unit(const void *a, const void *b)
 	return x->first < y->first ? -1 : x->first > y->first;
 }
 
+/* Union-find root of i, halving paths as it goes. */
+static size_t root_of(size_t *parent, size_t i)
+{
+	while (parent[i] != i) {
+		parent[i] = parent[parent[i]];
+		i = parent[i];
+	}
+	return i;
+}
+
+static void join(size_t *parent, size_t a, size_t b)
+{
+	a = root_of(parent, a);
+	b = root_of(parent, b);
+	/* the lower index stays the root, so units are named by their first check */
+	if (a < b)
+		parent[b] = a;
+	else if (b < a)
+		parent[a] = b;
+}
+
 void mlg_shard_plan(const struct mlg_suite *suite, int index, int count, int *in_shard)
 {
 	size_t n = suite->nchecks, nunits = 0;
 	size_t *unit_of = mlg_xcalloc(n + 1, sizeof(*unit_of));
 	struct unit *units = mlg_xcalloc(n + 1, sizeof(*units));
 	uint64_t *load = mlg_xcalloc((size_t)count, sizeof(*load));
-	int *assigned = mlg_xcalloc(n + 1, sizeof(*assigned));
+	size_t *parent = mlg_xcalloc(n + 1, sizeof(*parent));
+	size_t *first_reader = mlg_xcalloc(suite->ndatasets + 1, sizeof(*first_reader));
+	size_t *unit_at = mlg_xcalloc(n + 1, sizeof(*unit_at));
 
+	/* Units: checks that read the same dataset (scanned once), and
+	 * checks that need each other (a dependant must see its
+	 * prerequisite's result and outputs in the same job). */
+	for (size_t i = 0; i < n; i++)
+		parent[i] = i;
+	for (size_t d = 0; d < suite->ndatasets; d++)
+		first_reader[d] = SIZE_MAX;
 	for (size_t i = 0; i < n; i++) {
 		const struct mlg_check *c = &suite->checks[i];
-		struct unit *u;
 
-		if (assigned[i])
-			continue;
-		u = &units[nunits];
-		u->first = i;
 		if (c->kind->scan && c->dataset) {
-			u->cost = file_size(c->dataset->abs_path);
-			for (size_t j = i; j < n; j++) {
-				const struct mlg_check *o = &suite->checks[j];
+			size_t d = (size_t)(c->dataset - suite->datasets);
 
-				if (!assigned[j] && o->kind->scan && o->dataset == c->dataset) {
-					assigned[j] = 1;
-					unit_of[j] = nunits;
-					u->cost += CHECK_COST;
-				}
-			}
-		} else {
-			assigned[i] = 1;
-			unit_of[i] = nunits;
-			u->cost = check_cost(c);
+			if (first_reader[d] == SIZE_MAX)
+				first_reader[d] = i;
+			else
+				join(parent, first_reader[d], i);
 		}
-		nunits++;
+		for (size_t k = 0; k < c->nneeds; k++)
+			join(parent, i, c->needs[k]);
 	}
+	for (size_t i = 0; i < n; i++) {
+		size_t r = root_of(parent, i);
+
+		if (r == i) {
+			unit_at[i] = nunits;
+			units[nunits].first = i;
+			nunits++;
+		}
+		unit_of[i] = unit_at[r];
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct mlg_check *c = &suite->checks[i];
+		struct unit *u = &units[unit_of[i]];
+
+		if (c->kind->scan && c->dataset) {
+			u->cost += CHECK_COST;
+			if (first_reader[c->dataset - suite->datasets] == i)
+				u->cost += file_size(c->dataset->abs_path);
+		} else {
+			u->cost += check_cost(c);
+		}
+	}
+	free(parent);
+	free(first_reader);
+	free(unit_at);
 	{
 		/* Sort a copy: unit_of[] keeps pointing at the original order. */
 		struct unit *order = mlg_xcalloc(nunits + 1, sizeof(*order));
@@ -108,5 +151,4 @@ void mlg_shard_plan(const struct mlg_suite *suite, int index, int count, int *in
 	free(unit_of);
 	free(units);
 	free(load);
-	free(assigned);
 }

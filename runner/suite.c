@@ -818,6 +818,7 @@ int mlg_suite_load_text(struct mlg_suite **out, const char *file, const char *te
 				suite->checks[loaded].kind->validate(&suite->checks[loaded], diag);
 		}
 		assign_ids(suite, diag);
+		mlg_suite__resolve_needs(suite, diag);
 	}
 	if (diag->count)
 		goto fail;
@@ -882,6 +883,7 @@ void mlg_suite_free(struct mlg_suite *suite)
 		for (size_t t = 0; t < c->ntags; t++)
 			free(c->tags[t]);
 		free(c->tags);
+		free(c->needs);
 	}
 	free(suite->datasets);
 	free(suite->checks);

@@ -203,7 +203,7 @@ static void test_defaults_parse(void **state)
 static void test_common_params(void **state)
 {
 	static const char *const want[] = { "kind", "id", "name", "severity", "tags", "description",
-					    "timeout" };
+					    "timeout", "needs" };
 	size_t n = 0;
 
 	(void)state;

@@ -413,6 +413,55 @@ static void test_duplicate_explicit_id(void **state)
 	mlg_diag_release(&d);
 }
 
+/* "needs": ids resolve to indices, sorted, duplicates dropped; derived ids too. */
+static void test_needs_resolved(void **state)
+{
+	struct mlg_suite *suite;
+	struct mlg_diag d = MLG_DIAG_INIT;
+
+	(void)state;
+	assert_int_equal(load("s.json",
+			      "{\"checks\": [\n"
+			      "  {\"kind\": \"infra.file\", \"path\": \"a\", \"needs\": [\"c\", \"infra.file:b\", \"c\"]},\n"
+			      "  {\"kind\": \"infra.file\", \"path\": \"b\"},\n"
+			      "  {\"kind\": \"infra.file\", \"path\": \"c\", \"id\": \"c\", \"needs\": \"infra.file:b\"}\n"
+			      "]}",
+			      &suite, &d),
+			 0);
+	assert_int_equal(suite->checks[0].nneeds, 2);
+	assert_int_equal(suite->checks[0].needs[0], 1);
+	assert_int_equal(suite->checks[0].needs[1], 2);
+	assert_int_equal(suite->checks[1].nneeds, 0);
+	assert_null(suite->checks[1].needs);
+	assert_int_equal(suite->checks[2].nneeds, 1);
+	assert_int_equal(suite->checks[2].needs[0], 1);
+	mlg_suite_free(suite);
+}
+
+static void test_needs_problems(void **state)
+{
+	struct mlg_diag d;
+
+	(void)state;
+	load_bad("{\"checks\": [\n"                                                    /* 1 */
+		 "  {\"kind\": \"infra.file\", \"path\": \"a\", \"id\": \"a\", \"needs\": \"b\"},\n" /* 2 */
+		 "  {\"kind\": \"infra.file\", \"path\": \"b\", \"id\": \"b\", \"needs\": [\"a\"]}\n" /* 3 */
+		 "]}",
+		 1, &d);
+	item_is(&d, 0, "checks[1].needs", 3, 0, "dependency cycle: 'a' (checks[0]) needs 'b' (checks[1]) needs 'a' (checks[0])", NULL);
+	mlg_diag_release(&d);
+	load_bad("{\"checks\": [\n"
+		 "  {\"kind\": \"infra.file\", \"path\": \"a\", \"needs\": {}},\n"
+		 "  {\"kind\": \"infra.file\", \"path\": \"b\", \"needs\": []},\n"
+		 "  {\"kind\": \"infra.file\", \"path\": \"c\", \"needs\": [\"nope\"]}\n"
+		 "]}",
+		 3, &d);
+	item_is(&d, 0, "checks[0].needs", 2, 0, "expected a check id or a non-empty list of check ids, found an object", NULL);
+	item_is(&d, 1, "checks[1].needs", 3, 0, "expected a check id or a non-empty list", NULL);
+	item_is(&d, 2, "checks[2].needs[0]", 4, 0, "no check has the id 'nope'", NULL);
+	mlg_diag_release(&d);
+}
+
 /* ---- problems: kinds and parameters ---- */
 
 static void test_unknown_kind(void **state)
@@ -837,6 +886,8 @@ int main(void)
 		cmocka_unit_test(test_severity_and_tags),
 		cmocka_unit_test(test_missing_dataset_once),
 		cmocka_unit_test(test_tags_bad_items),
+		cmocka_unit_test(test_needs_resolved),
+		cmocka_unit_test(test_needs_problems),
 		cmocka_unit_test(test_integer_too_large),
 		cmocka_unit_test(test_env_problem),
 		cmocka_unit_test(test_syntax_error),

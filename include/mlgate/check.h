@@ -71,6 +71,9 @@ struct mlg_check {
 	const struct mlg_dataset *dataset; /* for kinds with a "dataset" parameter */
 	int line, column;                  /* where the check's object starts in the suite file */
 	const struct mlg_suite *suite;
+	size_t *needs;                     /* indices in suite->checks of the checks it needs
+					      ("needs": ids), sorted, no duplicates */
+	size_t nneeds;
 };
 
 /** What the engine lends a running check. */
