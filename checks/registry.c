@@ -28,6 +28,7 @@ extern const struct mlg_check_kind mlg_kind_data_stats;
 extern const struct mlg_check_kind mlg_kind_data_unique;
 extern const struct mlg_check_kind mlg_kind_infra_command;
 extern const struct mlg_check_kind mlg_kind_infra_file;
+extern const struct mlg_check_kind mlg_kind_infra_latency;
 extern const struct mlg_check_kind mlg_kind_infra_prometheus;
 extern const struct mlg_check_kind mlg_kind_model_classification;
 extern const struct mlg_check_kind mlg_kind_model_fairness;
@@ -56,6 +57,7 @@ static const struct mlg_check_kind *const kinds[] = {
 	&mlg_kind_data_unique,
 	&mlg_kind_infra_command,
 	&mlg_kind_infra_file,
+	&mlg_kind_infra_latency,
 	&mlg_kind_infra_prometheus,
 	&mlg_kind_model_classification,
 	&mlg_kind_model_fairness,
