@@ -28,8 +28,11 @@ extern const struct mlg_check_kind mlg_kind_data_stats;
 extern const struct mlg_check_kind mlg_kind_data_unique;
 extern const struct mlg_check_kind mlg_kind_infra_command;
 extern const struct mlg_check_kind mlg_kind_infra_file;
+extern const struct mlg_check_kind mlg_kind_infra_http;
 extern const struct mlg_check_kind mlg_kind_infra_latency;
 extern const struct mlg_check_kind mlg_kind_infra_prometheus;
+extern const struct mlg_check_kind mlg_kind_infra_reproducible;
+extern const struct mlg_check_kind mlg_kind_infra_resources;
 extern const struct mlg_check_kind mlg_kind_model_classification;
 extern const struct mlg_check_kind mlg_kind_model_fairness;
 extern const struct mlg_check_kind mlg_kind_model_metric;
@@ -57,8 +60,11 @@ static const struct mlg_check_kind *const kinds[] = {
 	&mlg_kind_data_unique,
 	&mlg_kind_infra_command,
 	&mlg_kind_infra_file,
+	&mlg_kind_infra_http,
 	&mlg_kind_infra_latency,
 	&mlg_kind_infra_prometheus,
+	&mlg_kind_infra_reproducible,
+	&mlg_kind_infra_resources,
 	&mlg_kind_model_classification,
 	&mlg_kind_model_fairness,
 	&mlg_kind_model_metric,

@@ -273,7 +273,7 @@ int mlg_http_send(struct mlg_http_response *out, const struct mlg_http_request *
 		struct sink body = { MLG_STRBUF_INIT, MAX_BODY }, head = { MLG_STRBUF_INIT, MAX_BODY };
 		CURLcode rc;
 		long status = 0;
-		double delay = -1;
+		double delay = -1, started, finished;
 		char *retry_after = NULL;
 
 		curl_easy_reset(curl);
@@ -319,12 +319,15 @@ int mlg_http_send(struct mlg_http_response *out, const struct mlg_http_request *
 			curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
 		}
 
+		started = mlg_now();
 		rc = curl_easy_perform(curl);
+		finished = mlg_now();
 		out->attempts = attempt;
 		if (rc == CURLE_OK)
 			curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
 		mlg_http_response_release(out);
 		out->status = status;
+		out->time_s = finished - started;
 		out->body_len = body.data.len;
 		out->body = mlg_strbuf_detach(&body.data);
 		out->headers = mlg_strbuf_detach(&head.data);

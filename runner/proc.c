@@ -25,7 +25,19 @@
  *     SIGKILL. This is done every time, even when the pipes reached EOF:
  *     a check must not leave daemons behind on the CI machine (a program
  *     that wants to outlive its check has to setsid() out of the group).
- *  5. Only then is the child reaped, with waitpid() on its pid.
+ *  5. Only then is the child reaped, with wait4() on its pid, which also
+ *     gives its resource use (rusage).
+ *
+ * Measuring (opts->measure): Linux charges a forked child with every page
+ * it shares with its parent, and the high-water mark that makes
+ * ru_maxrss survives the exec, so a command forked straight from an
+ * mlgate holding 2 GB of data would report a 2 GB peak. Instead the child
+ * execs this same program as a helper (recognised by its argv[0] in a
+ * constructor, before main() and before anything else runs), which forks
+ * the command from its own small image, reaps it with wait4(), writes the
+ * status and rusage to a pipe and then ends the way the command ended.
+ * The helper ignores every signal it can, so that the group's SIGTERM
+ * ends the command and the helper lives on to report; SIGKILL ends both.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -33,6 +45,8 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -51,12 +65,22 @@
 enum child_stage {
 	STAGE_SETUP = 1,
 	STAGE_CHDIR = 2,
-	STAGE_EXEC = 3
+	STAGE_EXEC = 3,
+	STAGE_HELPER = 4 /* the measuring helper could not be exec'd */
 };
 
 struct child_failure {
 	int stage;
 	int err;
+};
+
+/* argv[0] of the measuring helper; no real invocation starts with \001. */
+#define HELPER_MARK "\001mlgate-proc-measure"
+
+/* What the helper writes to the report pipe once the command is reaped. */
+struct helper_report {
+	int status;
+	struct rusage usage;
 };
 
 /*
@@ -89,6 +113,11 @@ struct run {
 	int kill_sent;
 	int timed_out;
 	int cancelled;
+	/* With opts->measure: */
+	int report_fd;       /* read end of the helper's report pipe; -1 */
+	int helper_fd;       /* this program, opened for the child to exec; -1 */
+	char **helper_argv;  /* HELPER_MARK, fail fd, report fd, the command */
+	char fd_arg[2][16];  /* the child writes its fd numbers here (its copy) */
 };
 
 static const char *errstr(int err, char *buf, size_t len)
@@ -253,6 +282,21 @@ static int child_move_up(int fd, int errfd)
 	return n;
 }
 
+/* Writes n in decimal into buf (at least 12 bytes); async-signal-safe. */
+static void child_itoa(int n, char *buf)
+{
+	char tmp[12];
+	size_t len = 0, i;
+
+	do {
+		tmp[len++] = (char)('0' + n % 10);
+		n /= 10;
+	} while (n > 0 && len < sizeof(tmp));
+	for (i = 0; i < len; i++)
+		buf[i] = tmp[len - 1 - i];
+	buf[len] = '\0';
+}
+
 /*
  * Runs in the child between fork() and exec: only async-signal-safe calls
  * and no allocation (the parent may be multi-threaded). Every signal is
@@ -260,10 +304,11 @@ static int child_move_up(int fd, int errfd)
  * the mask is emptied so the command starts clean: an ignored SIGPIPE or
  * SIGTERM in mlgate must not leak into the command under test.
  */
-static _Noreturn void child_exec(const struct mlg_proc_options *opts,
-				 char **envp, int devnull, int out_w,
-				 int err_w, int errfd)
+static _Noreturn void child_exec(struct run *run, char **envp, int devnull,
+				 int out_w, int err_w, int errfd,
+				 int report_w)
 {
+	const struct mlg_proc_options *opts = run->opts;
 	struct sigaction sa;
 	sigset_t none;
 	int sig;
@@ -283,6 +328,10 @@ static _Noreturn void child_exec(const struct mlg_proc_options *opts,
 	devnull = child_move_up(devnull, errfd);
 	out_w = child_move_up(out_w, errfd);
 	err_w = child_move_up(err_w, errfd);
+	if (report_w >= 0)
+		report_w = child_move_up(report_w, errfd);
+	if (run->helper_fd >= 0)
+		run->helper_fd = child_move_up(run->helper_fd, errfd);
 	if (dup2(devnull, 0) < 0 || dup2(out_w, 1) < 0 || dup2(err_w, 2) < 0)
 		child_fail(errfd, STAGE_SETUP);
 
@@ -294,17 +343,96 @@ static _Noreturn void child_exec(const struct mlg_proc_options *opts,
 	 */
 	if (envp)
 		environ = envp;
+	if (run->helper_argv) {
+		/* The helper inherits both pipes and makes them close-on-exec
+		 * again before it starts the command. */
+		if (fcntl(errfd, F_SETFD, 0) < 0 ||
+		    fcntl(report_w, F_SETFD, 0) < 0)
+			child_fail(errfd, STAGE_SETUP);
+		child_itoa(errfd, run->fd_arg[0]);
+		child_itoa(report_w, run->fd_arg[1]);
+		fexecve(run->helper_fd, run->helper_argv, environ);
+		child_fail(errfd, STAGE_HELPER);
+	}
 	execvp(opts->argv[0], opts->argv);
 	child_fail(errfd, STAGE_EXEC);
 }
 
-/* Reaps the child into *status, retrying on EINTR; 0 or -1. */
-static int reap(pid_t pid, int *status)
+/*
+ * The measuring helper (see the top comment): argv is HELPER_MARK, the
+ * fail pipe's fd, the report pipe's fd, then the command. It runs in a
+ * fresh single-threaded process, before main().
+ */
+static _Noreturn void helper_main(char **argv)
+{
+	int errfd = atoi(argv[1]), report_w = atoi(argv[2]);
+	struct helper_report rep;
+	struct sigaction sa;
+	sigset_t none;
+	pid_t pid, r;
+	ssize_t w;
+	int sig;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = SIG_IGN;
+	for (sig = 1; sig < NSIG; sig++)
+		if (sig != SIGCHLD)
+			sigaction(sig, &sa, NULL);
+	fcntl(errfd, F_SETFD, FD_CLOEXEC);
+	fcntl(report_w, F_SETFD, FD_CLOEXEC);
+
+	pid = fork();
+	if (pid == 0) {
+		sa.sa_handler = SIG_DFL;
+		for (sig = 1; sig < NSIG; sig++)
+			sigaction(sig, &sa, NULL);
+		execvp(argv[3], argv + 3);
+		child_fail(errfd, STAGE_EXEC);
+	}
+	if (pid < 0)
+		child_fail(errfd, STAGE_SETUP);
+	close(errfd);
+
+	memset(&rep, 0, sizeof(rep));
+	do {
+		r = wait4(pid, &rep.status, 0, &rep.usage);
+	} while (r < 0 && errno == EINTR);
+	if (r != pid)
+		_exit(127);
+	do {
+		w = write(report_w, &rep, sizeof(rep));
+	} while (w < 0 && errno == EINTR);
+	close(report_w);
+
+	if (WIFEXITED(rep.status))
+		_exit(WEXITSTATUS(rep.status));
+	/* End by the same signal, without a second core dump. */
+	sig = WIFSIGNALED(rep.status) ? WTERMSIG(rep.status) : SIGKILL;
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	sa.sa_handler = SIG_DFL;
+	sigaction(sig, &sa, NULL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	kill(getpid(), sig);
+	_exit(128 + sig);
+}
+
+/* glibc passes main()'s arguments to constructors of the executable. */
+__attribute__((constructor)) static void helper_entry(int argc, char **argv, char **envp)
+{
+	(void)envp;
+	if (argc >= 4 && argv && argv[0] && !strcmp(argv[0], HELPER_MARK))
+		helper_main(argv);
+}
+
+/* Reaps the child into *status and *usage, retrying on EINTR; 0 or -1. */
+static int reap(pid_t pid, int *status, struct rusage *usage)
 {
 	pid_t r;
 
 	do {
-		r = waitpid(pid, status, 0);
+		r = wait4(pid, status, 0, usage);
 	} while (r < 0 && errno == EINTR);
 	return r == pid ? 0 : -1;
 }
@@ -320,8 +448,9 @@ static int spawn(struct run *run)
 	const struct mlg_proc_options *opts = run->opts;
 	const char *name = opts->argv[0];
 	int out_pipe[2] = { -1, -1 }, err_pipe[2] = { -1, -1 };
-	int fail_pipe[2] = { -1, -1 };
+	int fail_pipe[2] = { -1, -1 }, report_pipe[2] = { -1, -1 };
 	int devnull = -1, status, ret = MLG_ERROR;
+	struct rusage usage;
 	char **envp = NULL;
 	char ebuf[128];
 	sigset_t all, old;
@@ -329,7 +458,8 @@ static int spawn(struct run *run)
 	ssize_t r;
 
 	if (pipe2(out_pipe, O_CLOEXEC) < 0 || pipe2(err_pipe, O_CLOEXEC) < 0 ||
-	    pipe2(fail_pipe, O_CLOEXEC) < 0) {
+	    pipe2(fail_pipe, O_CLOEXEC) < 0 ||
+	    (run->helper_argv && pipe2(report_pipe, O_CLOEXEC | O_NONBLOCK) < 0)) {
 		mlg_error_set("cannot create a pipe for '%s': %s", name,
 			      errstr(errno, ebuf, sizeof(ebuf)));
 		goto out;
@@ -354,8 +484,8 @@ static int spawn(struct run *run)
 	run->start = mlg_now();
 	run->pid = fork();
 	if (run->pid == 0)
-		child_exec(opts, envp, devnull, out_pipe[1], err_pipe[1],
-			   fail_pipe[1]);
+		child_exec(run, envp, devnull, out_pipe[1], err_pipe[1],
+			   fail_pipe[1], report_pipe[1]);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (run->pid < 0) {
 		mlg_error_set("cannot fork to run '%s': %s", name,
@@ -372,12 +502,13 @@ static int spawn(struct run *run)
 	if (r == 0) {
 		run->fd[0] = out_pipe[0];
 		run->fd[1] = err_pipe[0];
-		out_pipe[0] = err_pipe[0] = -1;
+		run->report_fd = report_pipe[0];
+		out_pipe[0] = err_pipe[0] = report_pipe[0] = -1;
 		ret = 0;
 		goto out;
 	}
 
-	reap(run->pid, &status);
+	reap(run->pid, &status, &usage);
 	if (r != (ssize_t)sizeof(f))
 		mlg_error_set("cannot run '%s': lost contact with the child",
 			      name);
@@ -388,6 +519,9 @@ static int spawn(struct run *run)
 	else if (f.stage == STAGE_EXEC)
 		ret = mlg_error_code(MLG_ENOTFOUND, "cannot run '%s': %s", name,
 				     errstr(f.err, ebuf, sizeof(ebuf)));
+	else if (f.stage == STAGE_HELPER)
+		mlg_error_set("cannot start the helper that measures '%s': %s",
+			      name, errstr(f.err, ebuf, sizeof(ebuf)));
 	else
 		mlg_error_set("cannot set up the child for '%s': %s", name,
 			      errstr(f.err, ebuf, sizeof(ebuf)));
@@ -400,6 +534,8 @@ out:
 	close_fd(&err_pipe[1]);
 	close_fd(&fail_pipe[0]);
 	close_fd(&fail_pipe[1]);
+	close_fd(&report_pipe[0]);
+	close_fd(&report_pipe[1]);
 	return ret;
 }
 
@@ -553,7 +689,7 @@ static int check_options(struct mlg_proc_result *out,
 {
 	if (!out || !opts)
 		return mlg_error_set("no result or options given");
-	if (opts->version != MLG_PROC_OPTIONS_VERSION)
+	if (opts->version != 1 && opts->version != MLG_PROC_OPTIONS_VERSION)
 		return mlg_error_set("unsupported proc options version %u",
 				     opts->version);
 	if (!opts->argv || !opts->argv[0])
@@ -561,10 +697,68 @@ static int check_options(struct mlg_proc_result *out,
 	return 0;
 }
 
+/*
+ * Opens this program for the helper and builds its argv in *run (see the
+ * top comment). Opening /proc/self/exe gets the running program even when
+ * a rebuild has replaced the file since; it is opened here rather than
+ * exec'd by name in the child because under valgrind only the parent's
+ * open() is redirected to this program (the child's /proc/self/exe is
+ * valgrind's).
+ */
+static int helper_prepare(struct run *run)
+{
+	const struct mlg_proc_options *opts = run->opts;
+	char ebuf[128];
+	size_t n = 0;
+
+	run->helper_fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	if (run->helper_fd < 0)
+		return mlg_error_set("cannot open this program to measure '%s' with: %s",
+				     opts->argv[0], errstr(errno, ebuf, sizeof(ebuf)));
+	while (opts->argv[n])
+		n++;
+	run->helper_argv = mlg_xcalloc(n + 4, sizeof(char *));
+	run->helper_argv[0] = (char *)HELPER_MARK;
+	run->helper_argv[1] = run->fd_arg[0];
+	run->helper_argv[2] = run->fd_arg[1];
+	memcpy(run->helper_argv + 3, opts->argv, n * sizeof(char *));
+	return 0;
+}
+
+static double timeval_s(struct timeval tv)
+{
+	return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
+}
+
+static void set_usage(struct mlg_proc_result *out, const struct rusage *usage)
+{
+	out->has_usage = 1;
+	out->max_rss_kb = usage->ru_maxrss;
+	out->user_s = timeval_s(usage->ru_utime);
+	out->sys_s = timeval_s(usage->ru_stime);
+}
+
+/*
+ * The helper's report, if it wrote one before it ended (the helper ends
+ * as the command did, so its own status is used). The pipe is
+ * non-blocking and every writer is gone by now.
+ */
+static int read_report(struct run *run, struct helper_report *rep)
+{
+	ssize_t r;
+
+	do {
+		r = read(run->report_fd, rep, sizeof(*rep));
+	} while (r < 0 && errno == EINTR);
+	return r == (ssize_t)sizeof(*rep);
+}
+
 int mlg_proc_run(struct mlg_proc_result *out,
 		 const struct mlg_proc_options *opts)
 {
 	struct run run;
+	struct rusage usage;
+	struct helper_report rep;
 	int ret, status = 0, i;
 	char ebuf[128];
 
@@ -575,14 +769,18 @@ int mlg_proc_run(struct mlg_proc_result *out,
 		return ret;
 
 	memset(&run, 0, sizeof(run));
+	memset(&usage, 0, sizeof(usage));
 	run.opts = opts;
-	run.fd[0] = run.fd[1] = -1;
+	run.fd[0] = run.fd[1] = run.report_fd = run.helper_fd = -1;
 	for (i = 0; i < 2; i++)
 		run.tail[i].cap = opts->tail_bytes ? opts->tail_bytes
 						   : DEFAULT_TAIL_BYTES;
+	if (opts->version >= 2 && opts->measure &&
+	    (ret = helper_prepare(&run)) < 0)
+		goto done;
 	ret = spawn(&run);
 	if (ret)
-		return ret;
+		goto done;
 	if (opts->timeout_s > 0)
 		run.deadline = run.start + opts->timeout_s;
 
@@ -594,7 +792,7 @@ int mlg_proc_run(struct mlg_proc_result *out,
 	 */
 	if (!run.lost) {
 		signal_group(&run, SIGKILL);
-		if (reap(run.pid, &status) < 0)
+		if (reap(run.pid, &status, &usage) < 0)
 			run.lost = 1;
 	}
 	if (!run.exited)
@@ -615,8 +813,12 @@ int mlg_proc_run(struct mlg_proc_result *out,
 	if (ret) {
 		mlg_proc_result_release(out);
 		memset(out, 0, sizeof(*out));
-		return ret;
+		goto done;
 	}
+	if (!run.helper_argv)
+		set_usage(out, &usage);
+	else if (read_report(&run, &rep))
+		set_usage(out, &rep.usage);
 	if (WIFEXITED(status)) {
 		out->exited = 1;
 		out->exit_code = WEXITSTATUS(status);
@@ -624,7 +826,11 @@ int mlg_proc_run(struct mlg_proc_result *out,
 		out->signaled = 1;
 		out->signal = WTERMSIG(status);
 	}
-	return 0;
+done:
+	close_fd(&run.report_fd);
+	close_fd(&run.helper_fd);
+	free(run.helper_argv);
+	return ret;
 }
 
 void mlg_proc_result_release(struct mlg_proc_result *r)

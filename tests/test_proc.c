@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -566,8 +567,201 @@ static void test_concurrent(void **state)
 	assert_true(mlg_now() - t0 < 2.0);
 }
 
-int main(void)
+/*
+ * The test binary doubles as a command that uses resources: run as
+ * `test_proc --hog MB CPU_S` it touches MB MiB and spins for CPU_S
+ * seconds of user time (see main).
+ */
+static void hog(long mb, double cpu_s)
 {
+	size_t n = (size_t)mb << 20;
+	volatile char *p = malloc(n ? n : 1);
+	volatile unsigned long spin = 0;
+	struct rusage ru;
+
+	if (!p)
+		exit(2);
+	for (size_t i = 0; i < n; i += 4096)
+		p[i] = 1;
+	do {
+		for (int i = 0; i < 1000000; i++)
+			spin++;
+		getrusage(RUSAGE_SELF, &ru);
+	} while ((double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 < cpu_s);
+	free((void *)p);
+	exit(0);
+}
+
+static char self_exe[PATH_MAX];
+
+static int run_hog(struct mlg_proc_result *r, int measure, const char *mb,
+		   const char *cpu_s)
+{
+	struct mlg_proc_options o = MLG_PROC_OPTIONS_INIT;
+	const char *argv[] = { self_exe, "--hog", mb, cpu_s, NULL };
+
+	o.measure = measure;
+	o.timeout_s = 60;
+	return run_cmd(r, &o, argv);
+}
+
+static void test_usage_memory(void **state)
+{
+	struct mlg_proc_result r;
+
+	assert_int_equal(run_hog(&r, 0, "64", "0"), 0);
+	assert_int_equal(r.exit_code, 0);
+	assert_int_equal(r.has_usage, 1);
+	assert_true(r.max_rss_kb >= 64 * 1024);
+	assert_true(r.max_rss_kb < 1024 * 1024);
+	mlg_proc_result_release(&r);
+}
+
+static void test_usage_cpu(void **state)
+{
+	struct mlg_proc_options o = MLG_PROC_OPTIONS_INIT;
+	struct mlg_proc_result r;
+	const char *argv[] = { "sh", "-c",
+			       "i=0; while [ $i -lt 100000 ]; do i=$((i+1)); done",
+			       NULL };
+
+	assert_int_equal(run_cmd(&r, &o, argv), 0);
+	assert_int_equal(r.exit_code, 0);
+	assert_int_equal(r.has_usage, 1);
+	assert_true(r.user_s > 0);
+	assert_true(r.sys_s >= 0);
+	assert_true(r.user_s + r.sys_s <= r.wall_s + 0.05);
+	mlg_proc_result_release(&r);
+	/* the shell's children are counted: the loop runs in a subshell */
+	argv[2] = "(i=0; while [ $i -lt 100000 ]; do i=$((i+1)); done); true";
+	assert_int_equal(run_cmd(&r, &o, argv), 0);
+	assert_true(r.user_s > 0);
+	mlg_proc_result_release(&r);
+}
+
+static void test_usage_hog_cpu(void **state)
+{
+	struct mlg_proc_result r;
+
+	assert_int_equal(run_hog(&r, 1, "0", "0.3"), 0);
+	assert_int_equal(r.exit_code, 0);
+	assert_int_equal(r.has_usage, 1);
+	assert_true(r.user_s >= 0.3);
+	assert_true(r.max_rss_kb < 64 * 1024);
+	mlg_proc_result_release(&r);
+}
+
+/*
+ * While this process holds 256 MiB, a plain child's ru_maxrss cannot be
+ * below that (the fork floor); a measured one reports its own 64 MiB.
+ */
+static void test_measure_ignores_our_size(void **state)
+{
+	size_t n = (size_t)256 << 20;
+	volatile char *big = malloc(n);
+	struct mlg_proc_result r;
+
+	assert_non_null((void *)big);
+	for (size_t i = 0; i < n; i += 4096)
+		big[i] = 1;
+	assert_int_equal(run_hog(&r, 0, "64", "0"), 0);
+	assert_true(r.max_rss_kb >= 256 * 1024);
+	mlg_proc_result_release(&r);
+
+	assert_int_equal(run_hog(&r, 1, "64", "0"), 0);
+	assert_int_equal(r.exited, 1);
+	assert_int_equal(r.exit_code, 0);
+	assert_int_equal(r.has_usage, 1);
+	assert_true(r.max_rss_kb >= 64 * 1024);
+	assert_true(r.max_rss_kb < 160 * 1024);
+	mlg_proc_result_release(&r);
+	free((void *)big);
+}
+
+/* Through the helper, a command ends, fails and is stopped as without it. */
+static void test_measure_keeps_behaviour(void **state)
+{
+	struct mlg_proc_options o = MLG_PROC_OPTIONS_INIT;
+	struct mlg_proc_result r;
+	const char *exit3[] = { "sh", "-c", "printf out; printf err >&2; exit 3", NULL };
+	const char *killed[] = { "sh", "-c", "kill -9 $$", NULL };
+	const char *missing[] = { "mlgate-no-such-prog", NULL };
+	const char *sleepy[] = { "sleep", "30", NULL };
+	const char *stubborn[] = { "sh", "-c", "trap '' TERM; sleep 30", NULL };
+	const char *env[] = { "MLG_T_MEASURE=yes", NULL };
+	const char *show_env[] = { "sh", "-c", "printf %s \"$MLG_T_MEASURE\"", NULL };
+
+	o.measure = 1;
+	assert_int_equal(run_cmd(&r, &o, exit3), 0);
+	assert_int_equal(r.exited, 1);
+	assert_int_equal(r.exit_code, 3);
+	assert_string_equal(r.out_tail, "out");
+	assert_string_equal(r.err_tail, "err");
+	assert_int_equal(r.has_usage, 1);
+	mlg_proc_result_release(&r);
+
+	assert_int_equal(run_cmd(&r, &o, killed), 0);
+	assert_int_equal(r.signaled, 1);
+	assert_int_equal(r.signal, 9);
+	assert_int_equal(r.has_usage, 1);
+	mlg_proc_result_release(&r);
+
+	assert_int_equal(run_cmd(&r, &o, missing), MLG_ENOTFOUND);
+	assert_string_equal(mlg_error_last(),
+			    "cannot run 'mlgate-no-such-prog': No such file or directory");
+
+	o.env = (char *const *)env;
+	o.cwd = "/";
+	assert_int_equal(run_cmd(&r, &o, show_env), 0);
+	assert_string_equal(r.out_tail, "yes");
+	mlg_proc_result_release(&r);
+	o.env = NULL;
+	o.cwd = NULL;
+
+	/* SIGTERM ends the command; the helper reports and ends alike */
+	o.timeout_s = 0.3;
+	assert_int_equal(run_cmd(&r, &o, sleepy), 0);
+	assert_int_equal(r.timed_out, 1);
+	assert_int_equal(r.signaled, 1);
+	assert_int_equal(r.signal, SIGTERM);
+	assert_int_equal(r.has_usage, 1);
+	assert_true(r.wall_s < 1.5);
+	mlg_proc_result_release(&r);
+
+	/* SIGKILL after the grace ends both: no report */
+	o.timeout_s = 0.2;
+	assert_int_equal(run_cmd(&r, &o, stubborn), 0);
+	assert_int_equal(r.timed_out, 1);
+	assert_int_equal(r.signal, SIGKILL);
+	assert_int_equal(r.has_usage, 0);
+	mlg_proc_result_release(&r);
+}
+
+/* Version 1 options (without `measure`) are still accepted. */
+static void test_options_version_1(void **state)
+{
+	struct mlg_proc_options o = MLG_PROC_OPTIONS_INIT;
+	struct mlg_proc_result r;
+	const char *argv[] = { "true", NULL };
+
+	o.version = 1;
+	o.measure = 1; /* not read for version 1 */
+	assert_int_equal(run_cmd(&r, &o, argv), 0);
+	assert_int_equal(r.exit_code, 0);
+	mlg_proc_result_release(&r);
+}
+
+int main(int argc, char **argv)
+{
+	ssize_t len;
+
+	if (argc == 4 && !strcmp(argv[1], "--hog"))
+		hog(atol(argv[2]), atof(argv[3]));
+	len = readlink("/proc/self/exe", self_exe, sizeof(self_exe) - 1);
+	if (len <= 0)
+		return 1;
+	self_exe[len] = '\0';
+	{
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_exit_zero_stdout),
 		cmocka_unit_test(test_nonzero_exit),
@@ -590,9 +784,16 @@ int main(void)
 		cmocka_unit_test(test_killed_by_signal),
 		cmocka_unit_test(test_bad_options),
 		cmocka_unit_test(test_concurrent),
+		cmocka_unit_test(test_usage_memory),
+		cmocka_unit_test(test_usage_cpu),
+		cmocka_unit_test(test_usage_hog_cpu),
+		cmocka_unit_test(test_measure_ignores_our_size),
+		cmocka_unit_test(test_measure_keeps_behaviour),
+		cmocka_unit_test(test_options_version_1),
 	};
 
 	/* Orphaned grandchildren come to us, so gone_within() can reap them. */
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	return cmocka_run_group_tests(tests, NULL, NULL);
+	}
 }

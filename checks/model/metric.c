@@ -19,6 +19,7 @@
 #include "jsonc.h"
 #include "mlgate/check.h"
 #include "mlgate/error.h"
+#include "mlgate/jsonpath.h"
 #include "mlgate/source.h"
 #include "mlgate/suite.h"
 #include "suggest.h"
@@ -47,117 +48,6 @@ static const struct mlg_param params[] = {
 	  "a first run)" },
 	{ NULL, 0, 0, NULL, NULL }
 };
-
-/* "'test.auc'" for a path walked so far, or "the top level". */
-static char *where(const struct mlg_strbuf *seen)
-{
-	return seen->len ? mlg_xasprintf("'%s'", seen->buf) : mlg_xstrdup("the top level");
-}
-
-/*
- * Follows a path such as "test.auc" or "slices[2].f1" from `root`.
- * Returns the value, or NULL with *why set to what was missing (allocated).
- */
-static const cJSON *follow(const cJSON *root, const char *path, char **why)
-{
-	const cJSON *node = root;
-	const char *p = path;
-	struct mlg_strbuf seen = MLG_STRBUF_INIT;
-
-	*why = NULL;
-	while (*p) {
-		if (*p == '[') {
-			char *end;
-			long idx;
-
-			errno = 0;
-			idx = strtol(p + 1, &end, 10);
-			if (end == p + 1 || *end != ']' || idx < 0 || errno) {
-				*why = mlg_xasprintf("invalid index at '%s'", p);
-				goto fail;
-			}
-			if (!cJSON_IsArray(node) || idx >= cJSON_GetArraySize(node)) {
-				char *at = where(&seen);
-
-				*why = cJSON_IsArray(node)
-					? mlg_xasprintf("%s has %d items, no index %ld", at,
-							cJSON_GetArraySize(node), idx)
-					: mlg_xasprintf("%s is not a list", at);
-				free(at);
-				goto fail;
-			}
-			node = cJSON_GetArrayItem(node, (int)idx);
-			mlg_strbuf_add(&seen, p, (size_t)(end - p + 1));
-			p = end + 1;
-		} else {
-			size_t n = strcspn(p, ".[");
-			char *key;
-
-			if (*p == '.') {
-				p++;
-				continue;
-			}
-			key = mlg_xstrndup(p, n);
-			if (!cJSON_IsObject(node) || !cJSON_GetObjectItemCaseSensitive(node, key)) {
-				if (cJSON_IsObject(node)) {
-					struct mlg_strbuf keys = MLG_STRBUF_INIT;
-					const cJSON *it;
-					int k = 0;
-
-					cJSON_ArrayForEach(it, node)
-						if (k++ < 12)
-							mlg_strbuf_addf(&keys, "%s%s", k > 1 ? ", " : "", it->string);
-					char *at = where(&seen);
-
-					*why = mlg_xasprintf("no key '%s' in %s (keys: %s)", key, at,
-							     keys.len ? keys.buf : "none");
-					free(at);
-					mlg_strbuf_release(&keys);
-				} else {
-					char *at = where(&seen);
-
-					*why = mlg_xasprintf("%s is not an object", at);
-					free(at);
-				}
-				free(key);
-				goto fail;
-			}
-			node = cJSON_GetObjectItemCaseSensitive(node, key);
-			if (seen.len)
-				mlg_strbuf_addch(&seen, '.');
-			mlg_strbuf_addstr(&seen, key);
-			free(key);
-			p += n;
-		}
-	}
-	mlg_strbuf_release(&seen);
-	return node;
-fail:
-	mlg_strbuf_release(&seen);
-	return NULL;
-}
-
-static int path_valid(const char *p)
-{
-	if (!*p || *p == '.')
-		return 0;
-	for (; *p; p++) {
-		if (p[0] == '.' && (p[1] == '.' || p[1] == '\0' || p[1] == '['))
-			return 0;
-		if (*p == '[') {
-			const char *q = p + 1;
-
-			while (*q >= '0' && *q <= '9')
-				q++;
-			if (q == p + 1 || *q != ']')
-				return 0;
-			p = q;
-		} else if (*p == ']') {
-			return 0;
-		}
-	}
-	return 1;
-}
 
 /* What one metric must satisfy. */
 struct bounds {
@@ -410,7 +300,7 @@ static int parse_spec(struct spec *s)
 		b->has_rel = has_rel;
 		b->max_rel = max_rel;
 		any_drop = has_drop || has_rel;
-		if (!path_valid(path))
+		if (!mlg_json_path_valid(path))
 			problem(s, "path", NULL, NULL,
 				"invalid path '%s': expected keys separated by dots, with [N] for list items (e.g. test.auc, slices[2].f1)",
 				path);
@@ -433,7 +323,7 @@ static int parse_spec(struct spec *s)
 			m->path = it->string;
 			*b = (struct bounds){ .lower = lower, .has_drop = has_drop, .max_drop = max_drop,
 					      .has_rel = has_rel, .max_rel = max_rel };
-			if (!path_valid(it->string))
+			if (!mlg_json_path_valid(it->string))
 				problem(s, "metrics", it->string, NULL,
 					"invalid path '%s': expected keys separated by dots, with [N] for list items (e.g. test.auc, slices[2].f1)",
 					it->string);
@@ -699,7 +589,7 @@ static void evaluate(const struct spec *s, struct metric *m, const cJSON *doc, c
 	double drop = 0, tol = 0;
 
 	m->status = MLG_STATUS_PASSED;
-	v = follow(doc, m->path, &why);
+	v = mlg_json_path_get(doc, m->path, &why);
 	if (!v) {
 		m->message = mlg_xasprintf("'%s' has no value at '%s': %s", file, m->path, why);
 		goto error;
@@ -719,7 +609,7 @@ static void evaluate(const struct spec *s, struct metric *m, const cJSON *doc, c
 	if (s->baseline && bl->missing) {
 		note = mlg_xasprintf("no baseline for %s: %s", m->path, bl->missing);
 	} else if (s->baseline) {
-		const cJSON *bv = follow(bl->doc, m->path, &why);
+		const cJSON *bv = mlg_json_path_get(bl->doc, m->path, &why);
 
 		if (!bv) {
 			note = mlg_xasprintf("no baseline for %s%s: %s", m->path, bl->where, why);

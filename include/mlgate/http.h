@@ -40,6 +40,7 @@ struct mlg_http_response {
 	size_t body_len;
 	char *headers;    /* raw header block of the last response; owned */
 	int attempts;     /* how many were made */
+	double time_s;    /* the last attempt, from its start to its last byte (or its failure) */
 };
 
 /**
