@@ -135,6 +135,10 @@ const char *mlg_param_type_name(enum mlg_param_type type)
 		return "number or time";
 	case MLG_PARAM_LIST:
 		return "list";
+	case MLG_PARAM_SIZE:
+		return "size";
+	case MLG_PARAM_INTEGERS:
+		return "integer or list";
 	}
 	return "?";
 }

@@ -1,4 +1,5 @@
 /* Parameter access for kinds, and small kind helpers (see check.h). */
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,6 +78,73 @@ int mlg_check_strings(const struct mlg_check *check, const char *name, const cha
 double mlg_check_duration(const struct mlg_check *check, const char *name, double fallback)
 {
 	return mlg_json_duration(mlg_check_param(check, name), fallback);
+}
+
+int mlg_parse_size(const cJSON *v, uint64_t *bytes)
+{
+	static const struct {
+		const char *unit;
+		double mult;
+	} units[] = {
+		{ "", 1 }, { "B", 1 }, { "k", 1e3 }, { "K", 1e3 }, { "kB", 1e3 }, { "KB", 1e3 },
+		{ "KiB", 1024.0 }, { "M", 1e6 }, { "MB", 1e6 }, { "MiB", 1048576.0 },
+		{ "G", 1e9 }, { "GB", 1e9 }, { "GiB", 1073741824.0 }, { "T", 1e12 },
+		{ "TB", 1e12 }, { "TiB", 1099511627776.0 },
+	};
+	const char *s;
+	char *end;
+	double n;
+
+	if (cJSON_IsNumber(v)) {
+		if (!(v->valuedouble >= 0) || v->valuedouble > 1e18)
+			return -1;
+		*bytes = (uint64_t)v->valuedouble;
+		return 0;
+	}
+	if (!cJSON_IsString(v))
+		return -1;
+	s = v->valuestring;
+	/* decimal digits only: strtod alone would take "inf", "0x10" or " 5" */
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	n = strtod(s, &end);
+	if (end != s + strspn(s, "0123456789.") || !(n >= 0) || n > 1e18)
+		return -1;
+	while (*end == ' ')
+		end++;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (!strcmp(end, units[i].unit)) {
+			*bytes = (uint64_t)floor(n * units[i].mult);
+			return 0;
+		}
+	return -1;
+}
+
+int mlg_check_size(const struct mlg_check *check, const char *name, uint64_t *bytes)
+{
+	const cJSON *v = mlg_check_param(check, name);
+
+	return v && mlg_parse_size(v, bytes) == 0;
+}
+
+int mlg_check_integers(const struct mlg_check *check, const char *name, long **out, size_t *count)
+{
+	const cJSON *v = mlg_check_param(check, name), *it;
+
+	*out = NULL;
+	*count = 0;
+	if (cJSON_IsNumber(v)) {
+		*out = mlg_xcalloc(1, sizeof(**out));
+		(*out)[(*count)++] = (long)v->valuedouble;
+		return 1;
+	}
+	if (!cJSON_IsArray(v))
+		return 0;
+	*out = mlg_xcalloc((size_t)cJSON_GetArraySize(v) + 1, sizeof(**out));
+	cJSON_ArrayForEach(it, v)
+		if (cJSON_IsNumber(it))
+			(*out)[(*count)++] = (long)it->valuedouble;
+	return 1;
 }
 
 char *mlg_check_path(const struct mlg_check *check, const char *name)

@@ -159,39 +159,14 @@ static char **string_list(struct mlg_diag *diag, struct mlg_strbuf *sub, const c
 }
 
 /* "2GiB", "512 MB", "100k", or bytes as a number. */
-static int parse_bytes(const cJSON *v, size_t *out)
+static int parse_size_t(const cJSON *v, size_t *out)
 {
-	double n;
-	char *end;
+	uint64_t bytes;
 
-	if (cJSON_IsNumber(v)) {
-		if (!(v->valuedouble >= 0) || v->valuedouble > 1e18)
-			return -1;
-		*out = (size_t)v->valuedouble;
-		return 0;
-	}
-	if (!cJSON_IsString(v))
+	if (mlg_parse_size(v, &bytes) < 0 || bytes > SIZE_MAX)
 		return -1;
-	n = strtod(v->valuestring, &end);
-	if (end == v->valuestring || !(n >= 0) || n > 1e18)
-		return -1;
-	while (*end == ' ')
-		end++;
-	{
-		static const struct { const char *unit; double mult; } units[] = {
-			{ "", 1 }, { "B", 1 }, { "k", 1e3 }, { "K", 1e3 }, { "kB", 1e3 }, { "KB", 1e3 },
-			{ "KiB", 1024.0 }, { "M", 1e6 }, { "MB", 1e6 }, { "MiB", 1048576.0 },
-			{ "G", 1e9 }, { "GB", 1e9 }, { "GiB", 1073741824.0 }, { "T", 1e12 },
-			{ "TB", 1e12 }, { "TiB", 1099511627776.0 },
-		};
-
-		for (size_t i = 0; i < COUNT(units); i++)
-			if (!strcmp(end, units[i].unit)) {
-				*out = (size_t)(n * units[i].mult);
-				return 0;
-			}
-	}
-	return -1;
+	*out = (size_t)bytes;
+	return 0;
 }
 
 static void load_datasets(struct mlg_suite *suite, const cJSON *obj, struct mlg_diag *diag)
@@ -381,6 +356,39 @@ static void check_param_type(struct mlg_suite *suite, const struct mlg_param *p,
 		if (!ok)
 			mlg_diag_add(diag, path, "expected a string or a non-empty list of strings (%s)",
 				     p->doc);
+		break;
+	}
+	case MLG_PARAM_SIZE: {
+		uint64_t bytes;
+
+		if (mlg_parse_size(v, &bytes) < 0)
+			mlg_diag_add(diag, path, "expected a size such as \"512MiB\" or \"2GB\", or bytes as a number, found %s%s%s",
+				     cJSON_IsString(v) ? "\"" : "", cJSON_IsString(v) ? v->valuestring : mlg_json_describe(v),
+				     cJSON_IsString(v) ? "\"" : "");
+		break;
+	}
+	case MLG_PARAM_INTEGERS: {
+		const cJSON *it;
+		size_t i = 0;
+
+		if (cJSON_IsNumber(v) && v->valuedouble == floor(v->valuedouble))
+			break;
+		if (!cJSON_IsArray(v) || !cJSON_GetArraySize(v)) {
+			mlg_diag_add(diag, path, "expected a whole number or a non-empty list of them (%s), found %s",
+				     p->doc, cJSON_IsNumber(v) ? "a fraction" :
+				     cJSON_IsArray(v) ? "an empty list" : mlg_json_describe(v));
+			break;
+		}
+		cJSON_ArrayForEach(it, v) {
+			if (!cJSON_IsNumber(it) || it->valuedouble != floor(it->valuedouble)) {
+				char *sub = mlg_xasprintf("%s[%zu]", path, i);
+
+				mlg_diag_add(diag, sub, "expected a whole number, found %s",
+					     cJSON_IsNumber(it) ? "a fraction" : mlg_json_describe(it));
+				free(sub);
+			}
+			i++;
+		}
 		break;
 	}
 	case MLG_PARAM_LIST:
@@ -780,7 +788,7 @@ int mlg_suite_load_text(struct mlg_suite **out, const char *file, const char *te
 			    parse_duration_value(d, &suite->default_timeout_s) < 0)
 				mlg_diag_add(diag, "defaults.timeout", "%s", mlg_error_last());
 			if ((d = cJSON_GetObjectItemCaseSensitive(v, "max_memory")) &&
-			    parse_bytes(d, &suite->max_memory) < 0)
+			    parse_size_t(d, &suite->max_memory) < 0)
 				mlg_diag_add(diag, "defaults.max_memory",
 					     "expected a size such as \"2GiB\" or \"512MB\", or bytes as a number, found %s",
 					     mlg_json_describe(d));

@@ -170,7 +170,11 @@ static void default_parses(const char *owner, const struct mlg_param *p)
 		break;
 	case MLG_PARAM_DURATION:
 	case MLG_PARAM_BOUND:
+	case MLG_PARAM_SIZE:
 		assert_true(cJSON_IsString(v) || cJSON_IsNumber(v));
+		break;
+	case MLG_PARAM_INTEGERS:
+		assert_true(cJSON_IsNumber(v) || cJSON_IsArray(v));
 		break;
 	case MLG_PARAM_STRINGS:
 		assert_true(cJSON_IsString(v) || cJSON_IsArray(v));

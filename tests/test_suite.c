@@ -462,6 +462,28 @@ static void test_needs_problems(void **state)
 	mlg_diag_release(&d);
 }
 
+static void test_parse_size(void **state)
+{
+	static const struct { const char *json; int ok; uint64_t bytes; } cases[] = {
+		{ "300000000", 1, 300000000 }, { "\"512MiB\"", 1, 536870912 }, { "\"2GB\"", 1, 2000000000 },
+		{ "\"1.5 KiB\"", 1, 1536 }, { "\"100k\"", 1, 100000 }, { "\"7\"", 1, 7 }, { "0", 1, 0 },
+		{ "\"12Q\"", 0, 0 }, { "\" 5MB\"", 0, 0 }, { "\"inf\"", 0, 0 }, { "-1", 0, 0 },
+		{ "\"0x10\"", 0, 0 }, { "true", 0, 0 }, { "1e19", 0, 0 }, { "\"\"", 0, 0 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		cJSON *v = cJSON_Parse(cases[i].json);
+		uint64_t bytes = 0;
+
+		assert_non_null(v);
+		assert_int_equal(mlg_parse_size(v, &bytes) == 0, cases[i].ok);
+		if (cases[i].ok)
+			assert_int_equal(bytes, cases[i].bytes);
+		cJSON_Delete(v);
+	}
+}
+
 /* ---- problems: kinds and parameters ---- */
 
 static void test_unknown_kind(void **state)
@@ -888,6 +910,7 @@ int main(void)
 		cmocka_unit_test(test_tags_bad_items),
 		cmocka_unit_test(test_needs_resolved),
 		cmocka_unit_test(test_needs_problems),
+		cmocka_unit_test(test_parse_size),
 		cmocka_unit_test(test_integer_too_large),
 		cmocka_unit_test(test_env_problem),
 		cmocka_unit_test(test_syntax_error),

@@ -48,8 +48,8 @@ static const struct mlg_param params[] = {
 	{ "concurrency", MLG_PARAM_INTEGER, 0, "1",
 	  "requests in flight at once, each on its own kept-alive connection (at most requests)" },
 	{ "warmup", MLG_PARAM_INTEGER, 0, "10", "requests sent first, at the same concurrency, and not measured" },
-	{ "expect_status", MLG_PARAM_LIST, 0, "[200]",
-	  "HTTP statuses that count as success, e.g. [200, 201]; any other is an error response" },
+	{ "expect_status", MLG_PARAM_INTEGERS, 0, "200",
+	  "HTTP status, or list of them, that counts as success, e.g. [200, 201]; any other is an error response" },
 	{ "request_timeout", MLG_PARAM_DURATION, 0, "\"10s\"", "time allowed per request; a slower one is an error" },
 	{ "p50", MLG_PARAM_DURATION, 0, NULL, "upper bound on the median latency, e.g. \"50ms\"" },
 	{ "p95", MLG_PARAM_DURATION, 0, NULL, "upper bound on the 95th percentile latency" },
@@ -156,14 +156,16 @@ static void validate(const struct mlg_check *check, struct mlg_diag *diag)
 	if (warmup < 0 || warmup > MAX_REQUESTS)
 		mlg_diag_check(diag, check, "warmup", "expected 0 to %d requests, found %.0f", MAX_REQUESTS, warmup);
 
-	cJSON_ArrayForEach(it, statuses) {
+	for (it = cJSON_IsArray(statuses) ? statuses->child : statuses; it;
+	     it = cJSON_IsArray(statuses) ? it->next : NULL) {
 		struct mlg_strbuf sub = MLG_STRBUF_INIT;
 		char buf[32];
 
-		mlg_jsonpath_index(&sub, i++);
+		if (cJSON_IsArray(statuses))
+			mlg_jsonpath_index(&sub, i++);
 		if (!cJSON_IsNumber(it) || it->valuedouble != floor(it->valuedouble) || it->valuedouble < 100 ||
 		    it->valuedouble > 599)
-			mlg_diag_check_at(diag, check, "expect_status", sub.buf,
+			mlg_diag_check_at(diag, check, "expect_status", sub.len ? sub.buf : NULL,
 					  "expected an HTTP status from 100 to 599, found %s",
 					  cJSON_IsNumber(it) ? mlg_format_number(it->valuedouble, buf)
 							     : mlg_json_describe(it));
@@ -694,7 +696,6 @@ static void run(const struct mlg_check_ctx *ctx, struct mlg_result *r)
 {
 	const struct mlg_check *check = ctx->check;
 	const char *url = mlg_check_string(check, "url"), *method = mlg_check_string(check, "method");
-	const cJSON *it;
 	struct load L;
 	struct curl_slist *headers = NULL;
 	struct mlg_latency_summary sum;
@@ -716,10 +717,7 @@ static void run(const struct mlg_check_ctx *ctx, struct mlg_result *r)
 	mlg_check_number(check, "warmup", &warmup);
 	L.request_timeout_s = mlg_check_duration(check, "request_timeout", 10);
 	n = (size_t)requests;
-	statuses = mlg_xcalloc((size_t)cJSON_GetArraySize(mlg_check_param(check, "expect_status")) + 1,
-			       sizeof(long));
-	cJSON_ArrayForEach(it, mlg_check_param(check, "expect_status"))
-		statuses[L.nstatuses++] = (long)it->valuedouble;
+	mlg_check_integers(check, "expect_status", &statuses, &L.nstatuses);
 	L.statuses = statuses;
 	{
 		cJSON *list = cJSON_AddArrayToObject(r->expected, "status");

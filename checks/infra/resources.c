@@ -23,8 +23,8 @@
 static const struct mlg_param params[] = {
 	MLG_RUNCMD_PARAMS,
 	{ "exit_code", MLG_PARAM_INTEGER, 0, "0", "expected exit code; another one fails the check" },
-	{ "max_memory", MLG_PARAM_STRING, 0, NULL,
-	  "largest peak resident memory: a size such as \"512MiB\", \"2GB\" or \"300000000\" (bytes)" },
+	{ "max_memory", MLG_PARAM_SIZE, 0, NULL,
+	  "largest peak resident memory: a size such as \"512MiB\" or \"2GB\", or bytes as a number" },
 	{ "max_cpu", MLG_PARAM_DURATION, 0, NULL, "most CPU time, user plus system, e.g. \"90s\"" },
 	{ "max_wall", MLG_PARAM_DURATION, 0, NULL,
 	  "most wall-clock time, e.g. \"2m\"; the command is stopped once it has run that long" },
@@ -32,48 +32,17 @@ static const struct mlg_param params[] = {
 	{ NULL, 0, 0, NULL, NULL }
 };
 
-/*
- * A size as suites write defaults.max_memory: "2GiB", "512 MB", "100k" or
- * digits alone for bytes. 0 and *bytes set, or -1.
- */
-static int parse_size(const char *s, double *bytes)
-{
-	static const struct {
-		const char *unit;
-		double mult;
-	} units[] = {
-		{ "", 1 }, { "B", 1 }, { "k", 1e3 }, { "K", 1e3 }, { "kB", 1e3 }, { "KB", 1e3 },
-		{ "KiB", 1024.0 }, { "M", 1e6 }, { "MB", 1e6 }, { "MiB", 1048576.0 },
-		{ "G", 1e9 }, { "GB", 1e9 }, { "GiB", 1073741824.0 }, { "T", 1e12 },
-		{ "TB", 1e12 }, { "TiB", 1099511627776.0 },
-	};
-	char *end;
-	double n = strtod(s, &end);
-
-	if (end == s || !(n > 0) || n > 1e18 || !isdigit((unsigned char)*s))
-		return -1;
-	while (*end == ' ')
-		end++;
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-		if (!strcmp(end, units[i].unit)) {
-			*bytes = floor(n * units[i].mult);
-			return *bytes >= 1 ? 0 : -1;
-		}
-	return -1;
-}
-
 static void validate(const struct mlg_check *check, struct mlg_diag *diag)
 {
-	const char *mem = mlg_check_string(check, "max_memory");
-	double n, bytes;
+	const cJSON *mem = mlg_check_param(check, "max_memory");
+	uint64_t bytes;
+	double n;
 
 	mlg_runcmd_validate(check, diag);
 	if (mlg_check_number(check, "exit_code", &n) && (n < 0 || n > 255))
 		mlg_diag_check(diag, check, "exit_code", "expected an exit code from 0 to 255");
-	if (mem && parse_size(mem, &bytes) < 0)
-		mlg_diag_check(diag, check, "max_memory",
-			       "expected a size such as \"512MiB\" or \"2GB\", or bytes such as \"300000000\", found \"%s\"",
-			       mem);
+	if (mlg_check_size(check, "max_memory", &bytes) && !bytes)
+		mlg_diag_check(diag, check, "max_memory", "expected a size above 0 bytes");
 	if (!mem && !mlg_check_param(check, "max_cpu") && !mlg_check_param(check, "max_wall"))
 		mlg_diag_check(diag, check, NULL,
 			       "expected at least one bound: \"max_memory\", \"max_cpu\" or \"max_wall\"");
@@ -116,7 +85,7 @@ static void run(const struct mlg_check_ctx *ctx, struct mlg_result *r)
 	struct mlg_proc_result pr;
 	struct mlg_runcmd cmd;
 	struct mlg_strbuf over = MLG_STRBUF_INIT, within = MLG_STRBUF_INIT;
-	const char *mem = mlg_check_string(check, "max_memory");
+	uint64_t mem_bytes = 0;
 	double expected = 0, tail = 20, max_mem = 0, rss, cpu;
 	double max_cpu = mlg_check_duration(check, "max_cpu", 0);
 	double max_wall = mlg_check_duration(check, "max_wall", 0);
@@ -128,8 +97,8 @@ static void run(const struct mlg_check_ctx *ctx, struct mlg_result *r)
 	mlg_runcmd_init(&cmd, check);
 	mlg_check_number(check, "exit_code", &expected);
 	mlg_check_number(check, "tail_lines", &tail);
-	if (mem)
-		parse_size(mem, &max_mem);
+	if (mlg_check_size(check, "max_memory", &mem_bytes))
+		max_mem = (double)mem_bytes;
 
 	cJSON_AddNumberToObject(r->expected, "exit_code", expected);
 	if (max_mem > 0)

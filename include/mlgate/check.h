@@ -41,7 +41,9 @@ enum mlg_param_type {
 	MLG_PARAM_DATASET,  /* the name of a dataset declared under "datasets" */
 	MLG_PARAM_PATH,     /* a file path, relative to the suite file's folder */
 	MLG_PARAM_BOUND,    /* a number, or an RFC 3339 date or time string (bounds of time columns) */
-	MLG_PARAM_LIST      /* a non-empty JSON list, its items checked by the kind's validate() */
+	MLG_PARAM_LIST,     /* a non-empty JSON list, its items checked by the kind's validate() */
+	MLG_PARAM_SIZE,     /* bytes: "512MiB", "2GB", "100k", or a number */
+	MLG_PARAM_INTEGERS  /* a whole number, or a non-empty list of them (e.g. HTTP statuses) */
 };
 
 /** One parameter of a kind. Tables end with an entry whose name is NULL. */
@@ -198,6 +200,19 @@ int mlg_check_strings(const struct mlg_check *check, const char *name, const cha
 int mlg_check_time(const struct mlg_check *check, const char *name, int64_t *micros);
 /** The duration in seconds, or `fallback` when absent. */
 double mlg_check_duration(const struct mlg_check *check, const char *name, double fallback);
+/** A SIZE parameter in bytes: 1 and *bytes set, or 0 when absent. */
+int mlg_check_size(const struct mlg_check *check, const char *name, uint64_t *bytes);
+/**
+ * An INTEGERS parameter (one number or a list) as an array: *out is
+ * allocated (caller frees), *count set. 0 when absent.
+ */
+int mlg_check_integers(const struct mlg_check *check, const char *name, long **out, size_t *count);
+/**
+ * Parses a size as suites write them: a number of bytes, or a string of
+ * digits with an optional unit (B, k/kB, KiB, M/MB, MiB, G/GB, GiB, T/TB,
+ * TiB; SI units are powers of 1000). 0 and *bytes set, or -1.
+ */
+int mlg_parse_size(const cJSON *v, uint64_t *bytes);
 /** A path parameter resolved against the suite's folder; caller frees. NULL when absent. */
 char *mlg_check_path(const struct mlg_check *check, const char *name);
 
