@@ -29,6 +29,7 @@ extern const struct mlg_check_kind mlg_kind_data_unique;
 extern const struct mlg_check_kind mlg_kind_infra_command;
 extern const struct mlg_check_kind mlg_kind_infra_file;
 extern const struct mlg_check_kind mlg_kind_infra_http;
+extern const struct mlg_check_kind mlg_kind_infra_junit;
 extern const struct mlg_check_kind mlg_kind_infra_latency;
 extern const struct mlg_check_kind mlg_kind_infra_prometheus;
 extern const struct mlg_check_kind mlg_kind_infra_reproducible;
@@ -61,6 +62,7 @@ static const struct mlg_check_kind *const kinds[] = {
 	&mlg_kind_infra_command,
 	&mlg_kind_infra_file,
 	&mlg_kind_infra_http,
+	&mlg_kind_infra_junit,
 	&mlg_kind_infra_latency,
 	&mlg_kind_infra_prometheus,
 	&mlg_kind_infra_reproducible,

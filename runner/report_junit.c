@@ -12,6 +12,7 @@
 #include <libxml/tree.h>
 #include <libxml/xmlsave.h>
 
+#include "jsonc.h"
 #include "mlgate/error.h"
 #include "mlgate/report.h"
 #include "report_internal.h"
@@ -229,6 +230,64 @@ static void add_testcase(xmlNodePtr suite_node, const struct mlg_run *run, size_
 	}
 }
 
+/*
+ * The failing cases an infra.junit check imported, each as a testcase of
+ * its own (named as the imported report named it), so that CI pages list
+ * them beside mlgate's checks. They are failures only when the check
+ * itself failed and gates; tolerated ones (within max_failures, or a warn
+ * check) are shown as output. Returns how many testcases were added and
+ * adds to *f / *e the failures and errors among them.
+ */
+static size_t add_imported(xmlNodePtr suite_node, const struct mlg_run *run, size_t i, size_t *f,
+			   size_t *e)
+{
+	const struct mlg_check *c = &run->suite->checks[i];
+	const struct mlg_result *r = &run->results[i];
+	int gating = !c->severity_warn && (r->status == MLG_STATUS_FAILED);
+	const cJSON *ex;
+	size_t n = 0;
+
+	if (strcmp(c->kind->name, "infra.junit"))
+		return 0;
+	cJSON_ArrayForEach(ex, r->examples) {
+		const char *classname = mlg_json_string(ex, "classname"), *name = mlg_json_string(ex, "name");
+		const char *status = mlg_json_string(ex, "status"), *message = mlg_json_string(ex, "message");
+		const char *file = mlg_json_string(ex, "file"), *type = mlg_json_string(ex, "type");
+		const cJSON *line = cJSON_GetObjectItemCaseSensitive(ex, "line");
+		const cJSON *t = cJSON_GetObjectItemCaseSensitive(ex, "time_s");
+		int is_error = status && !strcmp(status, "error");
+		xmlNodePtr tc, props, p, el;
+
+		if (!classname || !name)
+			continue;
+		tc = xmlNewChild(suite_node, NULL, BAD_CAST "testcase", NULL);
+		set_prop(tc, "classname", classname);
+		set_prop(tc, "name", name);
+		set_propf(tc, "time", "%.3f", cJSON_IsNumber(t) ? t->valuedouble : 0.0);
+		set_prop(tc, "file", file ? file : run->suite->file);
+		set_propf(tc, "line", "%d", file && cJSON_IsNumber(line) ? (int)line->valuedouble : c->line);
+		props = xmlNewChild(tc, NULL, BAD_CAST "properties", NULL);
+		p = xmlNewChild(props, NULL, BAD_CAST "property", NULL);
+		set_prop(p, "name", "imported_by");
+		set_prop(p, "value", c->id);
+		if (gating) {
+			el = add_text_child(tc, is_error ? "error" : "failure", message ? message : "");
+			set_prop(el, "message", message ? message : "");
+			set_prop(el, "type", type ? type : status ? status : "failed");
+			*e += is_error;
+			*f += !is_error;
+		} else {
+			char *text = mlg_xasprintf("%s (tolerated by %s): %s", status ? status : "failed", c->id,
+						   message ? message : "");
+
+			add_text_child(tc, "system-out", text);
+			free(text);
+		}
+		n++;
+	}
+	return n;
+}
+
 static int counts_as(const struct mlg_run *run, size_t i, enum mlg_status st)
 {
 	return run->results[i].status == st && !run->suite->checks[i].severity_warn;
@@ -264,6 +323,7 @@ char *mlg_report_junit(const struct mlg_run *run, size_t *len)
 			}
 			add_testcase(ts, run, i);
 			t++;
+			t += add_imported(ts, run, i, &f, &e);
 			f += counts_as(run, i, MLG_STATUS_FAILED);
 			e += counts_as(run, i, MLG_STATUS_ERROR);
 			s += run->results[i].status == MLG_STATUS_SKIPPED;
