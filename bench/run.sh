@@ -30,14 +30,20 @@
 # plus 8 bytes per value of the -j samples sorted at once, a sample being
 # one column of one file).
 #
+# The scale part (bench/scale.sh, alone: BENCH_PARTS=scale) times the
+# runner's own overhead: 1,000 trivial checks against pytest running 1,000
+# trivial tests, 10,000 checks over 100 small datasets with all four
+# reports (validated), and the peak memory of a 100k and a 1M test-case
+# JUnit import; its own settings are described there.
+#
 # Timings are only printed, never judged: the script fails only when mlgate
 # does (a check failing on the generated data is a failure too).
 #
 # Environment: MLGATE (the binary), BENCH_SUITE (default bench/suite.json),
 # BENCH_SIZES (default "1M 10M"; any of 100K 1M 10M), BENCH_BEST (runs
 # per figure, instead of 3 and 2: more on a busy machine), BENCH_NO_PHASES=1
-# to skip the breakdown, BENCH_PARTS (default "data model drift": which
-# parts run), BENCH_MODEL_SUITE (default bench/model.json),
+# to skip the breakdown, BENCH_PARTS (default "data model drift scale":
+# which parts run), BENCH_MODEL_SUITE (default bench/model.json),
 # BENCH_MODEL_SIZES (default "1M 10M"), BENCH_DRIFT_SUITE (default
 # bench/drift.json), BENCH_DRIFT_BASELINE (default bench/drift-baseline.json),
 # BENCH_DRIFT_SIZES (default "1M 10M").
@@ -49,7 +55,7 @@ SUITE=${BENCH_SUITE:-$root/bench/suite.json}
 SIZES=${BENCH_SIZES:-1M 10M}
 MODEL_SUITE=${BENCH_MODEL_SUITE:-$root/bench/model.json}
 MODEL_SIZES=${BENCH_MODEL_SIZES:-1M 10M}
-PARTS=${BENCH_PARTS:-data model drift}
+PARTS=${BENCH_PARTS:-data model drift scale}
 DRIFT_SUITE=${BENCH_DRIFT_SUITE:-$root/bench/drift.json}
 DRIFT_BASELINE=${BENCH_DRIFT_BASELINE:-$root/bench/drift-baseline.json}
 DRIFT_SIZES=${BENCH_DRIFT_SIZES:-1M 10M}
@@ -475,4 +481,11 @@ if part drift; then
 		jq -r '.checks[0] | "columns compared on \(.observed.compared / 1) of 12 (email and ts left out: text with a value per row, not a category list); drifted on '"$last"' rows: \([.observed.columns[] | select(.drifted) | "\(.column) (\(.method) \(.statistic * 1e4 | round / 1e4))"] | join(", "))"' \
 			"$out/drift-$last.json"
 	fi
+fi
+
+# ---- the scale benchmark (the runner's own overhead; a large JUnit import) ----
+
+if part scale; then
+	echo
+	MLGATE=$MLGATE "$root/bench/scale.sh" || exit 1
 fi

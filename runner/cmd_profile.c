@@ -302,6 +302,7 @@ int cmd_profile(int argc, char **argv)
 	struct mlg_suite *reader = NULL, *written = NULL;
 	const char *suite_file;
 	char *out_dir = NULL, *data_dir = NULL, *data_abs = NULL, *rel = NULL, *name = NULL;
+	char *outside = NULL;
 	char *loader = NULL, *text = NULL;
 	cJSON *ds = NULL;
 	char date[16];
@@ -343,6 +344,12 @@ int cmd_profile(int argc, char **argv)
 	}
 	rel = relative_path(out_dir, data_abs);
 	name = a.name ? mlg_xstrdup(a.name) : default_name(a.data);
+	/* data outside the suite's folder: the suite must allow its folder */
+	if (!strncmp(rel, "../", 3) || rel[0] == '/') {
+		const char *slash = strrchr(rel, '/');
+
+		outside = slash == rel ? mlg_xstrdup("/") : mlg_xstrndup(rel, (size_t)(slash - rel));
+	}
 
 	/* A suite holding only the dataset reads the file as the written one will. */
 	ds = dataset_object(&a, rel);
@@ -353,6 +360,13 @@ int cmd_profile(int argc, char **argv)
 		    !(datasets = cJSON_AddObjectToObject(root, "datasets")) ||
 		    !cJSON_AddArrayToObject(root, "checks"))
 			mlg_die_oom();
+		if (outside) {
+			cJSON *paths = cJSON_AddObjectToObject(root, "paths"), *allow;
+
+			if (!paths || !(allow = cJSON_AddArrayToObject(paths, "allow_outside")))
+				mlg_die_oom();
+			cJSON_AddItemToArray(allow, cJSON_CreateString(outside));
+		}
 		cJSON_AddItemReferenceToObject(datasets, name, ds);
 		loader = cJSON_PrintUnformatted(root);
 		cJSON_Delete(root);
@@ -399,6 +413,7 @@ int cmd_profile(int argc, char **argv)
 	so.source = a.data;
 	so.date = date;
 	so.margin = a.margin;
+	so.allow_outside = outside;
 	text = mlg_profile_suite(profile, &so, &nchecks);
 	/* what is written must load: a suite that does not is a bug here */
 	if (!(written = load_text(suite_file, text))) {
@@ -426,6 +441,7 @@ done:
 	free(loader);
 	free(name);
 	free(rel);
+	free(outside);
 	free(data_abs);
 	free(data_dir);
 	free(out_dir);

@@ -223,6 +223,7 @@ void mlg_engine__finish(struct mlg_engine *engine, const struct mlg_check *check
 	struct mlg_result *r = &engine->run->results[check->index];
 
 	r->duration_s = mlg_now() - started;
+	mlg_result_bound(r);
 	if (!r->message)
 		r->message = mlg_xstrdup(r->status == MLG_STATUS_PASSED ? "passed" : "no message");
 	pthread_mutex_lock(&engine->lock);

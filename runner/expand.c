@@ -56,6 +56,17 @@ int mlg_expand_vars(const char *in, char **out)
 		}
 		if (name[namelen] == ':')
 			def = name + namelen + 2;
+		/* The first '}' closes the reference, so "${A:-${B}}" would leave
+		 * "${B" as the default and a stray "}": refuse it rather than
+		 * expand something the author did not mean. */
+		if (def && memmem(def, (size_t)(close - def), "${", 2)) {
+			mlg_strbuf_release(&sb);
+			return mlg_error_code(MLG_EINVALID,
+					      "invalid variable reference '%.*s}': a default cannot hold "
+					      "another reference ('${' inside a default: references do "
+					      "not nest)",
+					      (int)(close - p + 1), p);
+		}
 		key = mlg_xstrndup(name, namelen);
 		val = getenv(key);
 		if (def) {

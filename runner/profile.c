@@ -1229,6 +1229,12 @@ char *mlg_profile_suite(const struct mlg_profile *p, const struct mlg_profile_su
 
 	mlg_strbuf_addstr(&text, "{\n\t\"mlgate\": 1,\n\t\"suite\": ");
 	mlg_strbuf_addstr(&text, name.buf);
+	/* a suite reads only under its own folder unless it says so */
+	if (o->allow_outside) {
+		mlg_strbuf_addstr(&text, ",\n\t\"paths\": { \"allow_outside\": [");
+		add_json_string(&text, o->allow_outside);
+		mlg_strbuf_addstr(&text, "] }");
+	}
 	mlg_strbuf_addf(&text, ",\n\t\"datasets\": {\n\t\t%s: {", name.buf);
 	n = 0;
 	for (const cJSON *it = o->dataset->child; it; it = it->next) {

@@ -76,10 +76,11 @@ struct mlg_profile_suite_options {
 	const char *source;      /* the data file as the user named it, for the header */
 	const char *date;        /* when, for the header: "2026-11-26" */
 	double margin;           /* ranges widened by margin * span on each side */
+	const char *allow_outside; /* a folder outside the suite's that the dataset is in, or NULL */
 };
 
 #define MLG_PROFILE_SUITE_OPTIONS_VERSION 1
-#define MLG_PROFILE_SUITE_OPTIONS_INIT { MLG_PROFILE_SUITE_OPTIONS_VERSION, NULL, NULL, NULL, NULL, 0.1 }
+#define MLG_PROFILE_SUITE_OPTIONS_INIT { MLG_PROFILE_SUITE_OPTIONS_VERSION, NULL, NULL, NULL, NULL, 0.1, NULL }
 
 /**
  * The suite file (JSON with // comments) describing `profile`: a header

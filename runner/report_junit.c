@@ -1,16 +1,15 @@
 /*
- * JUnit XML, written with libxml2 (DESIGN.md section 5): one <testsuite>
- * per category inside <testsuites name="SUITE">, a <testcase> per check.
- * Valid against the Jenkins xunit junit-10 schema with the additions
- * GitLab and the GitHub reporters read (tests/data/spec/junit-mlgate.xsd).
+ * JUnit XML (DESIGN.md section 5): one <testsuite> per category inside
+ * <testsuites name="SUITE">, a <testcase> per check. Valid against the
+ * Jenkins xunit junit-10 schema with the additions GitLab and the GitHub
+ * reporters read (tests/data/spec/junit-mlgate.xsd).
  */
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-#include <libxml/tree.h>
-#include <libxml/xmlsave.h>
 
 #include "jsonc.h"
 #include "mlgate/error.h"
@@ -21,35 +20,161 @@
 
 static const char *const categories[] = { "data", "model", "infra" };
 
-static void set_prop(xmlNodePtr node, const char *name, const char *value)
-{
-	char *clean = mlg_text_clean(value, 1);
+/*
+ * The document is written as text in one pass, byte for byte what
+ * libxml2's xmlDocDumpFormatMemoryEnc(doc, "UTF-8", format 1) made of the
+ * tree this file used to build: elements indented by two spaces a level
+ * when all their children are elements, an element with text on one line,
+ * an empty one as <x/>. Building the tree cost about ten nodes and
+ * twenty allocations a check, its serialisation and its freeing as much
+ * again: with 10,000 checks the report took more time than running the
+ * checks and doubled the peak memory. Cells are cleaned as before
+ * (mlg_text_clean: invalid UTF-8 as U+FFFD, control characters as \xNN),
+ * then escaped as libxml2 escapes them.
+ */
+struct xml_out {
+	struct mlg_strbuf sb;
+};
 
-	xmlNewProp(node, BAD_CAST name, BAD_CAST clean);
+/* Appends `s`, cleaned and escaped for an attribute value (`in_attr`) or
+ * for text. Runs of bytes that need nothing are copied at once. */
+static void escaped(struct mlg_strbuf *sb, const char *s, int in_attr)
+{
+	const unsigned char *p, *run;
+	char *clean = NULL;
+
+	if (!s)
+		s = "";
+	for (p = (const unsigned char *)s;
+	     *p && *p < 0x80 && (*p >= 0x20 || *p == '\t' || *p == '\n' || *p == '\r'); p++)
+		;
+	/* printable ASCII needs no cleaning: mlg_text_clean() only for the rest */
+	if (*p)
+		s = clean = mlg_text_clean(s, 1);
+	for (p = run = (const unsigned char *)s;; p++) {
+		const char *rep;
+		char hex[8];
+
+		switch (*p) {
+		case '\0':
+			rep = NULL;
+			break;
+		case '<':
+			rep = "&lt;";
+			break;
+		case '>':
+			rep = "&gt;";
+			break;
+		case '&':
+			rep = "&amp;";
+			break;
+		case '\r':
+			rep = "&#13;";
+			break;
+		case '"':
+			if (!in_attr)
+				continue;
+			rep = "&quot;";
+			break;
+		case '\n':
+			if (!in_attr)
+				continue;
+			rep = "&#10;";
+			break;
+		case '\t':
+			if (!in_attr)
+				continue;
+			rep = "&#9;";
+			break;
+		default:
+			if (*p >= 0x20)
+				continue;
+			/* mlg_text_clean() left none: never XML 1.0's forbidden bytes */
+			snprintf(hex, sizeof(hex), "\\x%02X", (unsigned int)*p);
+			rep = hex;
+			break;
+		}
+		mlg_strbuf_add(sb, run, (size_t)(p - run));
+		if (!rep)
+			break;
+		mlg_strbuf_addstr(sb, rep);
+		run = p + 1;
+	}
 	free(clean);
 }
 
-static void set_propf(xmlNodePtr node, const char *name, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void set_propf(xmlNodePtr node, const char *name, const char *fmt, ...)
+/* Opens <name at `depth` (its attributes follow; end it with start_end()). */
+static void start(struct xml_out *x, int depth, const char *name)
 {
-	struct mlg_strbuf sb = MLG_STRBUF_INIT;
+	for (int i = 0; i < depth; i++)
+		mlg_strbuf_addstr(&x->sb, "  ");
+	mlg_strbuf_addch(&x->sb, '<');
+	mlg_strbuf_addstr(&x->sb, name);
+}
+
+static void attr(struct xml_out *x, const char *name, const char *value)
+{
+	mlg_strbuf_addch(&x->sb, ' ');
+	mlg_strbuf_addstr(&x->sb, name);
+	mlg_strbuf_addstr(&x->sb, "=\"");
+	escaped(&x->sb, value, 1);
+	mlg_strbuf_addch(&x->sb, '"');
+}
+
+static void attrf(struct xml_out *x, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void attrf(struct xml_out *x, const char *name, const char *fmt, ...)
+{
+	char buf[64];
 	va_list ap;
 
 	va_start(ap, fmt);
-	mlg_strbuf_vaddf(&sb, fmt, ap);
+	if (vsnprintf(buf, sizeof(buf), fmt, ap) < (int)sizeof(buf)) {
+		attr(x, name, buf);
+	} else {
+		struct mlg_strbuf sb = MLG_STRBUF_INIT;
+
+		va_end(ap);
+		va_start(ap, fmt);
+		mlg_strbuf_vaddf(&sb, fmt, ap);
+		attr(x, name, sb.buf);
+		mlg_strbuf_release(&sb);
+	}
 	va_end(ap);
-	set_prop(node, name, sb.buf);
-	mlg_strbuf_release(&sb);
 }
 
-static xmlNodePtr add_text_child(xmlNodePtr parent, const char *name, const char *text)
+/* Ends the start tag: children follow, one a line, then end(). */
+static void start_end(struct xml_out *x)
 {
-	char *clean = mlg_text_clean(text, 1);
-	xmlNodePtr n = xmlNewTextChild(parent, NULL, BAD_CAST name, BAD_CAST clean);
+	mlg_strbuf_addstr(&x->sb, ">\n");
+}
 
-	free(clean);
-	return n;
+/* Ends the start tag of an element without children: <name .../>. */
+static void empty_end(struct xml_out *x)
+{
+	mlg_strbuf_addstr(&x->sb, "/>\n");
+}
+
+/* Ends the start tag with text for the only child, and closes the element. */
+static void text_end(struct xml_out *x, const char *name, const char *text)
+{
+	mlg_strbuf_addch(&x->sb, '>');
+	escaped(&x->sb, text, 0);
+	mlg_strbuf_addf(&x->sb, "</%s>\n", name);
+}
+
+static void end(struct xml_out *x, int depth, const char *name)
+{
+	for (int i = 0; i < depth; i++)
+		mlg_strbuf_addstr(&x->sb, "  ");
+	mlg_strbuf_addf(&x->sb, "</%s>\n", name);
+}
+
+/* <name ...>text</name> at `depth`, with no attributes. */
+static void text_element(struct xml_out *x, int depth, const char *name, const char *text)
+{
+	start(x, depth, name);
+	text_end(x, name, text);
 }
 
 /* Rows of a metrics table in the text of a testcase, as in the terminal. */
@@ -57,12 +182,14 @@ static xmlNodePtr add_text_child(xmlNodePtr parent, const char *name, const char
 /* Properties for the whole-dataset rows of a metrics table, at most. */
 #define JUNIT_METRIC_PROPERTIES 20
 
-static void add_property(xmlNodePtr props, const char *name, const char *value)
-{
-	xmlNodePtr p = xmlNewChild(props, NULL, BAD_CAST "property", NULL);
+#define PROPERTY_DEPTH 4
 
-	set_prop(p, "name", name);
-	set_prop(p, "value", value);
+static void add_property(struct xml_out *x, const char *name, const char *value)
+{
+	start(x, PROPERTY_DEPTH, "property");
+	attr(x, "name", name);
+	attr(x, "value", value);
+	empty_end(x);
 }
 
 /*
@@ -71,7 +198,7 @@ static void add_property(xmlNodePtr props, const char *name, const char *value)
  * whole-dataset rows become properties ("observed.metrics.roc_auc"); the
  * table goes into the testcase's text.
  */
-static void add_metric_properties(xmlNodePtr props, const cJSON *metrics)
+static void add_metric_properties(struct xml_out *x, const cJSON *metrics)
 {
 	const cJSON *row;
 	size_t n = 0;
@@ -87,51 +214,58 @@ static void add_metric_properties(xmlNodePtr props, const cJSON *metrics)
 		if (n++ == JUNIT_METRIC_PROPERTIES)
 			break;
 		name = mlg_xasprintf("observed.metrics.%s", metric->valuestring);
-		add_property(props, name,
-			     cJSON_IsNumber(value) ? mlg_format_number(value->valuedouble, buf) : "n/a");
+		add_property(x, name, cJSON_IsNumber(value) ? mlg_format_number(value->valuedouble, buf) : "n/a");
 		free(name);
 	}
 }
 
-/* Observed and expected values flattened to name="observed.a.b" properties. */
-static void add_properties(xmlNodePtr props, const char *prefix, const cJSON *v)
+/*
+ * Observed and expected values flattened to name="observed.a.b"
+ * properties; `name` holds the prefix ("observed"), and each level appends
+ * ".key" to it and cuts it back.
+ */
+static void add_properties(struct xml_out *x, struct mlg_strbuf *name, const cJSON *v)
 {
 	char buf[32];
 
 	if (cJSON_IsObject(v)) {
 		const cJSON *it;
+		size_t len = name->len;
 		/* only at the top: a "metrics" deeper down is no table */
-		const cJSON *table = strchr(prefix, '.') ? NULL : mlg_report__metrics(v);
+		const cJSON *table = memchr(name->buf, '.', len) ? NULL : mlg_report__metrics(v);
 
 		cJSON_ArrayForEach(it, v) {
-			char *name;
-
 			if (table && it == table) {
-				add_metric_properties(props, table);
+				add_metric_properties(x, table);
 				continue;
 			}
-			name = mlg_xasprintf("%s.%s", prefix, it->string);
-
-			add_properties(props, name, it);
-			free(name);
+			mlg_strbuf_addch(name, '.');
+			mlg_strbuf_addstr(name, it->string);
+			add_properties(x, name, it);
+			name->len = len;
+			name->buf[len] = '\0';
 		}
 		return;
 	}
-	{
-		xmlNodePtr p = xmlNewChild(props, NULL, BAD_CAST "property", NULL);
-		char *text = NULL;
+	if (cJSON_IsString(v)) {
+		add_property(x, name->buf, v->valuestring);
+	} else if (cJSON_IsNumber(v)) {
+		add_property(x, name->buf, mlg_format_number(v->valuedouble, buf));
+	} else {
+		char *text = cJSON_PrintUnformatted(v);
 
-		set_prop(p, "name", prefix);
-		if (cJSON_IsString(v)) {
-			set_prop(p, "value", v->valuestring);
-		} else if (cJSON_IsNumber(v)) {
-			set_prop(p, "value", mlg_format_number(v->valuedouble, buf));
-		} else {
-			text = cJSON_PrintUnformatted(v);
-			set_prop(p, "value", text ? text : "null");
-			cJSON_free(text);
-		}
+		add_property(x, name->buf, text ? text : "null");
+		cJSON_free(text);
 	}
+}
+
+static void add_properties_of(struct xml_out *x, const char *prefix, const cJSON *v)
+{
+	struct mlg_strbuf name = MLG_STRBUF_INIT;
+
+	mlg_strbuf_addstr(&name, prefix);
+	add_properties(x, &name, v);
+	mlg_strbuf_release(&name);
 }
 
 /* The failure body: message, observed vs expected, examples, details. */
@@ -163,42 +297,37 @@ static char *failure_body(const struct mlg_result *r)
 	return mlg_strbuf_detach(&sb);
 }
 
-static void add_testcase(xmlNodePtr suite_node, const struct mlg_run *run, size_t i)
+static void add_testcase(struct xml_out *x, const struct mlg_run *run, size_t i)
 {
 	const struct mlg_check *c = &run->suite->checks[i];
 	const struct mlg_result *r = &run->results[i];
-	xmlNodePtr tc = xmlNewChild(suite_node, NULL, BAD_CAST "testcase", NULL), props, el;
 	char *body;
 	const char *msg = r->message ? r->message : "";
 
-	set_prop(tc, "classname", c->kind->name);
-	set_prop(tc, "name", c->name);
-	set_propf(tc, "time", "%.3f", r->duration_s);
-	set_prop(tc, "file", run->suite->file);
-	set_propf(tc, "line", "%d", c->line);
+	start(x, 2, "testcase");
+	attr(x, "classname", c->kind->name);
+	attr(x, "name", c->name);
+	attrf(x, "time", "%.3f", r->duration_s);
+	attr(x, "file", run->suite->file);
+	attrf(x, "line", "%d", c->line);
+	start_end(x);
 
-	props = xmlNewChild(tc, NULL, BAD_CAST "properties", NULL);
-	{
-		xmlNodePtr p = xmlNewChild(props, NULL, BAD_CAST "property", NULL);
-
-		set_prop(p, "name", "id");
-		set_prop(p, "value", c->id);
-		p = xmlNewChild(props, NULL, BAD_CAST "property", NULL);
-		set_prop(p, "name", "severity");
-		set_prop(p, "value", c->severity_warn ? "warn" : "error");
-		p = xmlNewChild(props, NULL, BAD_CAST "property", NULL);
-		set_prop(p, "name", "status");
-		set_prop(p, "value", mlg_status_name(r->status));
-	}
-	add_properties(props, "observed", r->observed);
-	add_properties(props, "expected", r->expected);
+	start(x, 3, "properties");
+	start_end(x);
+	add_property(x, "id", c->id);
+	add_property(x, "severity", c->severity_warn ? "warn" : "error");
+	add_property(x, "status", mlg_status_name(r->status));
+	add_properties_of(x, "observed", r->observed);
+	add_properties_of(x, "expected", r->expected);
+	end(x, 3, "properties");
 
 	switch (r->status) {
 	case MLG_STATUS_PASSED:
 	case MLG_STATUS_SKIPPED:
 		if (r->status == MLG_STATUS_SKIPPED) {
-			el = xmlNewChild(tc, NULL, BAD_CAST "skipped", NULL);
-			set_prop(el, "message", msg);
+			start(x, 3, "skipped");
+			attr(x, "message", msg);
+			empty_end(x);
 		}
 		/* a passed model check's table: CI pages show a testcase's output */
 		if (mlg_report__metrics(r->observed)) {
@@ -206,7 +335,7 @@ static void add_testcase(xmlNodePtr suite_node, const struct mlg_run *run, size_
 
 			mlg_strbuf_addf(&sb, "%s\nmetrics:\n", msg);
 			mlg_report__metrics_text(&sb, r->observed, "  ", 0, 0, JUNIT_METRIC_ROWS);
-			add_text_child(tc, "system-out", sb.buf);
+			text_element(x, 3, "system-out", sb.buf);
 			mlg_strbuf_release(&sb);
 		}
 		break;
@@ -218,32 +347,35 @@ static void add_testcase(xmlNodePtr suite_node, const struct mlg_run *run, size_
 			 * but visible in the test's output. */
 			char *text = mlg_xasprintf("warning (%s): %s", mlg_status_name(r->status), body);
 
-			add_text_child(tc, "system-out", text);
+			text_element(x, 3, "system-out", text);
 			free(text);
 		} else {
-			el = add_text_child(tc, r->status == MLG_STATUS_FAILED ? "failure" : "error", body);
-			set_prop(el, "message", msg);
-			set_prop(el, "type", c->kind->name);
+			const char *el = r->status == MLG_STATUS_FAILED ? "failure" : "error";
+
+			start(x, 3, el);
+			attr(x, "message", msg);
+			attr(x, "type", c->kind->name);
+			text_end(x, el, body);
 		}
 		free(body);
 		break;
 	}
+	end(x, 2, "testcase");
 }
 
 /*
- * The failing cases an infra.junit check imported, each as a testcase of
- * its own (named as the imported report named it), so that CI pages list
- * them beside mlgate's checks. They are failures only when the check
- * itself failed and gates; tolerated ones (within max_failures, or a warn
- * check) are shown as output. Returns how many testcases were added and
- * adds to *f / *e the failures and errors among them.
+ * The failing cases an infra.junit check imported (its kept examples), each
+ * a testcase of its own named as the imported report named it, so that CI
+ * pages list them beside mlgate's checks. They are failures only when the
+ * check itself failed and gates; tolerated ones (within max_failures, or a
+ * warn check) are shown as output. With `x` NULL, only counts: returns the
+ * testcases and adds the failures and errors among them to *f / *e.
  */
-static size_t add_imported(xmlNodePtr suite_node, const struct mlg_run *run, size_t i, size_t *f,
-			   size_t *e)
+static size_t imported(struct xml_out *x, const struct mlg_run *run, size_t i, size_t *f, size_t *e)
 {
 	const struct mlg_check *c = &run->suite->checks[i];
 	const struct mlg_result *r = &run->results[i];
-	int gating = !c->severity_warn && (r->status == MLG_STATUS_FAILED);
+	int gating = !c->severity_warn && r->status == MLG_STATUS_FAILED;
 	const cJSON *ex;
 	size_t n = 0;
 
@@ -256,34 +388,42 @@ static size_t add_imported(xmlNodePtr suite_node, const struct mlg_run *run, siz
 		const cJSON *line = cJSON_GetObjectItemCaseSensitive(ex, "line");
 		const cJSON *t = cJSON_GetObjectItemCaseSensitive(ex, "time_s");
 		int is_error = status && !strcmp(status, "error");
-		xmlNodePtr tc, props, p, el;
 
 		if (!classname || !name)
 			continue;
-		tc = xmlNewChild(suite_node, NULL, BAD_CAST "testcase", NULL);
-		set_prop(tc, "classname", classname);
-		set_prop(tc, "name", name);
-		set_propf(tc, "time", "%.3f", cJSON_IsNumber(t) ? t->valuedouble : 0.0);
-		set_prop(tc, "file", file ? file : run->suite->file);
-		set_propf(tc, "line", "%d", file && cJSON_IsNumber(line) ? (int)line->valuedouble : c->line);
-		props = xmlNewChild(tc, NULL, BAD_CAST "properties", NULL);
-		p = xmlNewChild(props, NULL, BAD_CAST "property", NULL);
-		set_prop(p, "name", "imported_by");
-		set_prop(p, "value", c->id);
+		n++;
 		if (gating) {
-			el = add_text_child(tc, is_error ? "error" : "failure", message ? message : "");
-			set_prop(el, "message", message ? message : "");
-			set_prop(el, "type", type ? type : status ? status : "failed");
 			*e += is_error;
 			*f += !is_error;
+		}
+		if (!x)
+			continue;
+		start(x, 2, "testcase");
+		attr(x, "classname", classname);
+		attr(x, "name", name);
+		attrf(x, "time", "%.3f", cJSON_IsNumber(t) ? t->valuedouble : 0.0);
+		attr(x, "file", file ? file : run->suite->file);
+		attrf(x, "line", "%d", file && cJSON_IsNumber(line) ? (int)line->valuedouble : c->line);
+		start_end(x);
+		start(x, 3, "properties");
+		start_end(x);
+		add_property(x, "imported_by", c->id);
+		end(x, 3, "properties");
+		if (gating) {
+			const char *el = is_error ? "error" : "failure";
+
+			start(x, 3, el);
+			attr(x, "message", message ? message : "");
+			attr(x, "type", type ? type : status ? status : "failed");
+			text_end(x, el, message ? message : "");
 		} else {
 			char *text = mlg_xasprintf("%s (tolerated by %s): %s", status ? status : "failed", c->id,
 						   message ? message : "");
 
-			add_text_child(tc, "system-out", text);
+			text_element(x, 3, "system-out", text);
 			free(text);
 		}
-		n++;
+		end(x, 2, "testcase");
 	}
 	return n;
 }
@@ -293,70 +433,90 @@ static int counts_as(const struct mlg_run *run, size_t i, enum mlg_status st)
 	return run->results[i].status == st && !run->suite->checks[i].severity_warn;
 }
 
+/* Counts of one category's checks (all categories: `category` NULL). */
+struct junit_counts {
+	size_t tests, failures, errors, skipped;
+	double time_s;
+};
+
+static void count(const struct mlg_run *run, const char *category, struct junit_counts *n)
+{
+	char cat[32];
+
+	memset(n, 0, sizeof(*n));
+	for (size_t i = 0; i < run->suite->nchecks; i++) {
+		if (category && strcmp(mlg_kind_category(run->suite->checks[i].kind, cat, sizeof(cat)), category))
+			continue;
+		n->tests++;
+		n->tests += imported(NULL, run, i, &n->failures, &n->errors);
+		n->failures += counts_as(run, i, MLG_STATUS_FAILED);
+		n->errors += counts_as(run, i, MLG_STATUS_ERROR);
+		n->skipped += run->results[i].status == MLG_STATUS_SKIPPED;
+		n->time_s += run->results[i].duration_s;
+	}
+}
+
+static void count_attrs(struct xml_out *x, const struct junit_counts *n)
+{
+	attrf(x, "tests", "%zu", n->tests);
+	attrf(x, "failures", "%zu", n->failures);
+	attrf(x, "errors", "%zu", n->errors);
+	attrf(x, "skipped", "%zu", n->skipped);
+}
+
 char *mlg_report_junit(const struct mlg_run *run, size_t *len)
 {
-	xmlDocPtr doc = xmlNewDoc(BAD_CAST "1.0");
-	xmlNodePtr root = xmlNewNode(NULL, BAD_CAST "testsuites");
-	xmlChar *mem = NULL;
-	int size = 0;
-	char when[32], *out;
+	struct xml_out x = { MLG_STRBUF_INIT };
+	char when[32], cat[32];
 	struct tm tm;
-	size_t tests = 0, failures = 0, errors = 0, skipped = 0;
+	struct junit_counts all, n;
+	size_t k;
 
 	gmtime_r(&run->started, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
-	xmlDocSetRootElement(doc, root);
-	set_prop(root, "name", run->suite->name);
-	for (size_t k = 0; k < sizeof(categories) / sizeof(categories[0]); k++) {
-		xmlNodePtr ts = NULL;
-		size_t t = 0, f = 0, e = 0, s = 0;
-		double time_s = 0;
-		char cat[32];
-
-		for (size_t i = 0; i < run->suite->nchecks; i++) {
-			if (strcmp(mlg_kind_category(run->suite->checks[i].kind, cat, sizeof(cat)),
-				   categories[k]))
-				continue;
-			if (!ts) {
-				ts = xmlNewChild(root, NULL, BAD_CAST "testsuite", NULL);
-				set_propf(ts, "name", "mlgate.%s", categories[k]);
-			}
-			add_testcase(ts, run, i);
-			t++;
-			t += add_imported(ts, run, i, &f, &e);
-			f += counts_as(run, i, MLG_STATUS_FAILED);
-			e += counts_as(run, i, MLG_STATUS_ERROR);
-			s += run->results[i].status == MLG_STATUS_SKIPPED;
-			time_s += run->results[i].duration_s;
-		}
-		if (!ts)
-			continue;
-		set_propf(ts, "tests", "%zu", t);
-		set_propf(ts, "failures", "%zu", f);
-		set_propf(ts, "errors", "%zu", e);
-		set_propf(ts, "skipped", "%zu", s);
-		set_propf(ts, "time", "%.3f", time_s);
-		set_prop(ts, "timestamp", when);
-		tests += t;
-		failures += f;
-		errors += e;
-		skipped += s;
+	mlg_strbuf_addstr(&x.sb, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+	/* the root's counts are those of the checks in the three categories */
+	memset(&all, 0, sizeof(all));
+	for (k = 0; k < sizeof(categories) / sizeof(categories[0]); k++) {
+		count(run, categories[k], &n);
+		all.tests += n.tests;
+		all.failures += n.failures;
+		all.errors += n.errors;
+		all.skipped += n.skipped;
 	}
-	set_propf(root, "tests", "%zu", tests);
-	set_propf(root, "failures", "%zu", failures);
-	set_propf(root, "errors", "%zu", errors);
-	set_propf(root, "skipped", "%zu", skipped);
-	set_propf(root, "time", "%.3f", run->duration_s);
-	set_prop(root, "timestamp", when);
+	start(&x, 0, "testsuites");
+	attr(&x, "name", run->suite->name);
+	count_attrs(&x, &all);
+	attrf(&x, "time", "%.3f", run->duration_s);
+	attr(&x, "timestamp", when);
+	if (!all.tests) {
+		empty_end(&x);
+		goto done;
+	}
+	start_end(&x);
+	for (k = 0; k < sizeof(categories) / sizeof(categories[0]); k++) {
+		count(run, categories[k], &n);
+		if (!n.tests)
+			continue;
+		start(&x, 1, "testsuite");
+		attrf(&x, "name", "mlgate.%s", categories[k]);
+		count_attrs(&x, &n);
+		attrf(&x, "time", "%.3f", n.time_s);
+		attr(&x, "timestamp", when);
+		start_end(&x);
+		for (size_t i = 0; i < run->suite->nchecks; i++)
+			if (!strcmp(mlg_kind_category(run->suite->checks[i].kind, cat, sizeof(cat)), categories[k])) {
+				size_t f = 0, e = 0;
 
-	xmlDocDumpFormatMemoryEnc(doc, &mem, &size, "UTF-8", 1);
-	xmlFreeDoc(doc);
-	if (!mem)
-		mlg_die_oom();
-	out = mlg_xstrndup((const char *)mem, (size_t)size);
-	*len = (size_t)size;
-	xmlFree(mem);
-	return out;
+				add_testcase(&x, run, i);
+				imported(&x, run, i, &f, &e);
+			}
+		end(&x, 1, "testsuite");
+	}
+	end(&x, 0, "testsuites");
+done:
+	*len = x.sb.len;
+	return mlg_strbuf_detach(&x.sb);
 }
 
 int mlg_report_write_junit(const struct mlg_run *run, const char *path)

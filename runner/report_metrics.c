@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "mlgate/report.h"
+#include "strmap.h"
 #include "text.h"
 #include "util.h"
 
@@ -152,9 +153,20 @@ char *mlg_report_metrics(const struct mlg_run *run)
 	struct mlg_strbuf sb = MLG_STRBUF_INIT;
 	const struct mlg_summary *s = &run->summary;
 	static const char *const statuses[] = { "passed", "failed", "error", "skipped" };
-	char **seen = NULL;
-	size_t nseen = 0, seen_alloc = 0;
+	/* Every family name written: a name is looked up once (a list made
+	 * this quadratic: 8 s for 10,000 checks), and a check's series can
+	 * take neither another's name nor that of a fixed family. */
+	static const char *const fixed[] = {
+		"mlgate_info", "mlgate_gate_open", "mlgate_complete", "mlgate_checks",
+		"mlgate_run_duration_seconds", "mlgate_check_status", "mlgate_check_duration_seconds",
+		"mlgate_model_metric", "mlgate_model_metric_baseline", "mlgate_model_metric_delta",
+		"mlgate_model_metric_ci_low", "mlgate_model_metric_ci_high", "mlgate_model_metric_p_value",
+	};
+	struct mlg_strmap seen = MLG_STRMAP_INIT;
 	char buf[32];
+
+	for (size_t k = 0; k < sizeof(fixed) / sizeof(fixed[0]); k++)
+		mlg_strmap_add(&seen, fixed[k], 0, NULL);
 
 	family(&sb, "mlgate_info", "The suite and commit these metrics are about.");
 	mlg_strbuf_addstr(&sb, "mlgate_info{suite=\"");
@@ -200,23 +212,24 @@ char *mlg_report_metrics(const struct mlg_run *run)
 			continue;
 		cJSON_ArrayForEach(v, run->results[i].observed) {
 			char *name;
-			size_t k;
 			struct mlg_strbuf help = MLG_STRBUF_INIT;
 
 			if (!cJSON_IsNumber(v))
 				continue;
 			name = series_name(c->id, v->string);
-			for (k = 0; k < nseen; k++)
-				if (!strcmp(seen[k], name))
-					break;
-			if (k < nseen) { /* two ids that read the same once sanitised */
-				char *again = mlg_xasprintf("%s_%zu", name, i + 1);
+			if (mlg_strmap_find(&seen, name)) {
+				/* two ids that read the same once sanitised: the
+				 * check's number, then a counter, until the name is free */
+				char *base = name;
 
-				free(name);
-				name = again;
+				name = mlg_xasprintf("%s_%zu", base, i + 1);
+				for (size_t k = 2; mlg_strmap_find(&seen, name); k++) {
+					free(name);
+					name = mlg_xasprintf("%s_%zu_%zu", base, i + 1, k);
+				}
+				free(base);
 			}
-			MLG_ALLOC_GROW(seen, nseen + 1, seen_alloc);
-			seen[nseen++] = mlg_xstrdup(name);
+			mlg_strmap_add(&seen, name, 0, NULL);
 			mlg_strbuf_addstr(&help, "Observed ");
 			help_text(&help, v->string);
 			mlg_strbuf_addstr(&help, " of check ");
@@ -233,9 +246,7 @@ char *mlg_report_metrics(const struct mlg_run *run)
 	}
 	model_metric_families(&sb, run);
 	mlg_strbuf_addstr(&sb, "# EOF\n");
-	for (size_t k = 0; k < nseen; k++)
-		free(seen[k]);
-	free(seen);
+	mlg_strmap_release(&seen);
 	return mlg_strbuf_detach(&sb);
 }
 

@@ -1,5 +1,6 @@
 /* Check results (see include/mlgate/result.h). */
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,6 +43,47 @@ void mlg_result_set(struct mlg_result *r, enum mlg_status status, const char *fm
 	free(r->message);
 	r->message = mlg_strbuf_detach(&sb);
 	r->status = status;
+}
+
+/*
+ * Cuts `s` (of length len) in place to at most `max` bytes, at a UTF-8
+ * character boundary, marked with the original length. `max` leaves room
+ * for the mark, so the text only ever gets shorter.
+ */
+static void cut_text(char *s, size_t len, size_t max)
+{
+	size_t cut = max - 32;
+
+	if (len <= max)
+		return;
+	while (cut > 0 && ((unsigned char)s[cut] & 0xC0) == 0x80)
+		cut--;
+	snprintf(s + cut, len - cut + 1, "... (%zu bytes)", len);
+}
+
+static void bound_json(cJSON *v)
+{
+	for (; v; v = v->next) {
+		if (v->string)
+			cut_text(v->string, strlen(v->string), MLG_RESULT_VALUE_MAX);
+		if (cJSON_IsString(v) && v->valuestring)
+			cut_text(v->valuestring, strlen(v->valuestring), MLG_RESULT_VALUE_MAX);
+		bound_json(v->child);
+	}
+}
+
+void mlg_result_bound(struct mlg_result *r)
+{
+	if (r->message)
+		cut_text(r->message, strlen(r->message), MLG_RESULT_MESSAGE_MAX);
+	if (r->details)
+		cut_text(r->details, strlen(r->details), MLG_RESULT_DETAILS_MAX);
+	if (r->observed)
+		bound_json(r->observed->child);
+	if (r->expected)
+		bound_json(r->expected->child);
+	if (r->examples)
+		bound_json(r->examples->child);
 }
 
 void mlg_result_set_details(struct mlg_result *r, const char *details)

@@ -19,6 +19,8 @@
 #include "mlgate/registry.h"
 #include "mlgate/suite.h"
 #include "mlgate/value.h"
+#include "pathscope.h"
+#include "strmap.h"
 #include "suggest.h"
 #include "suite_internal.h"
 #include "util.h"
@@ -28,7 +30,7 @@ void mlg_diag__add_at(struct mlg_diag *diag, const char *path, int line, int col
 #define DEFAULT_TIMEOUT_S 600.0
 
 static const char *const top_keys[] = { "mlgate", "suite", "datasets", "defaults", "checks",
-					"gate" };
+					"gate", "paths" };
 static const char *const dataset_keys[] = { "path", "format", "delimiter", "quote", "header",
 					    "null_values", "columns", "git_ref" };
 static const char *const default_keys[] = { "severity", "timeout", "max_memory", "max_examples" };
@@ -173,6 +175,7 @@ static void load_datasets(struct mlg_suite *suite, const cJSON *obj, struct mlg_
 {
 	struct mlg_strbuf path = MLG_STRBUF_INIT, sub = MLG_STRBUF_INIT;
 	const cJSON *ds;
+	char *why;
 
 	if (!cJSON_IsObject(obj)) {
 		mlg_diag_add(diag, "datasets", "expected an object of named datasets, found %s",
@@ -262,6 +265,14 @@ static void load_datasets(struct mlg_suite *suite, const cJSON *obj, struct mlg_
 			else
 				d->header = cJSON_IsTrue(v);
 		}
+		/* At a revision the on-disk file is not what is read: only its folders' links count. */
+		if (d->path && mlg_pathscope_check(suite, d->path, d->git_ref ? MLG_PATH_LINKS_BUT_LAST
+									       : MLG_PATH_LINKS_ALL,
+						   &why) < 0) {
+			path_member(&sub, path.buf, "path");
+			mlg_diag_add(diag, sub.buf, "dataset '%s': %s", d->name, why);
+			free(why);
+		}
 	}
 	mlg_strbuf_release(&path);
 	mlg_strbuf_release(&sub);
@@ -294,7 +305,7 @@ static int parse_duration_value(const cJSON *v, double *out)
 
 /* Checks one parameter value against its declared type. */
 static void check_param_type(struct mlg_suite *suite, const struct mlg_param *p, const cJSON *v,
-			     const char *path, struct mlg_diag *diag)
+			     const char *path, const char *owner, struct mlg_diag *diag)
 {
 	const char *tn = mlg_param_type_name(p->type);
 	double d;
@@ -308,6 +319,14 @@ static void check_param_type(struct mlg_suite *suite, const struct mlg_param *p,
 				     mlg_json_describe(v));
 		else if (p->type == MLG_PARAM_PATH && !*v->valuestring)
 			mlg_diag_add(diag, path, "expected a file path, found an empty string");
+		else if (p->type == MLG_PARAM_PATH) {
+			char *why;
+
+			if (mlg_pathscope_check(suite, v->valuestring, MLG_PATH_LINKS_ALL, &why) < 0) {
+				mlg_diag_add(diag, path, "%s '%s': %s", owner, p->name, why);
+				free(why);
+			}
+		}
 		break;
 	case MLG_PARAM_BOUND: {
 		int64_t t;
@@ -484,7 +503,7 @@ void mlg_suite__check_params(struct mlg_suite *suite, cJSON *obj, const char *ba
 		if (v) {
 			/* "${VAR}" not yet expanded: its type is checked once it is. */
 			if (!(unexpanded && cJSON_IsString(v) && strstr(v->valuestring, "${")))
-				check_param_type(suite, p, v, sub.buf, diag);
+				check_param_type(suite, p, v, sub.buf, owner, diag);
 		} else if (p->required) {
 			const char *of = strstr(owner, " of ");
 
@@ -627,45 +646,60 @@ done:
 	mlg_strbuf_release(&list);
 }
 
-/* Ids: explicit ones must be unique; derived ones get "#2", "#3"... */
+/*
+ * Ids: explicit ones must be unique; derived ones get "#2", "#3"... A
+ * derived id avoids every explicit id and every id derived before it.
+ * With 10,000 checks, many on the same target, comparing each id with
+ * every other was quadratic (and worse for a target repeated k times);
+ * here the ids taken are a hash map, and each derived base remembers the
+ * last suffix it reached: ids are only ever added, so every suffix below
+ * that one is still taken and the search resumes there.
+ */
 static void assign_ids(struct mlg_suite *suite, struct mlg_diag *diag)
 {
+	struct mlg_strmap taken = MLG_STRMAP_INIT, next = MLG_STRMAP_INIT;
+	struct mlg_strbuf id = MLG_STRBUF_INIT;
+
 	for (size_t i = 0; i < suite->nchecks; i++) {
 		struct mlg_check *c = &suite->checks[i];
+		size_t *first;
+		int added;
 
-		if (c->id) {
-			for (size_t j = 0; j < i; j++)
-				if (suite->checks[j].id && !strcmp(suite->checks[j].id, c->id))
-					mlg_diag_check(diag, c, "id",
-						       "duplicate id '%s': checks[%zu] has it too; ids must be unique",
-						       c->id, suite->checks[j].index);
-		}
+		if (!c->id)
+			continue;
+		first = mlg_strmap_add(&taken, c->id, i, &added);
+		/* one problem per duplicate, naming the first holder (not every earlier one) */
+		if (!added)
+			mlg_diag_check(diag, c, "id", "duplicate id '%s': checks[%zu] has it too; ids must be unique",
+				       c->id, suite->checks[*first].index);
 	}
 	for (size_t i = 0; i < suite->nchecks; i++) {
 		struct mlg_check *c = &suite->checks[i];
-		char *target, *base;
-		int n = 1;
-		int clash;
+		char *target;
+		size_t *n, base_len;
 
 		if (c->id)
 			continue;
 		target = default_target(c);
-		base = mlg_xasprintf("%s:%s", c->kind->name, target);
+		mlg_strbuf_reset(&id);
+		mlg_strbuf_addf(&id, "%s:%s", c->kind->name, target);
 		free(target);
-		c->id = mlg_xstrdup(base);
-		do {
-			clash = 0;
-			for (size_t j = 0; j < suite->nchecks; j++) {
-				if (j != i && suite->checks[j].id && !strcmp(suite->checks[j].id, c->id)) {
-					clash = 1;
-					free(c->id);
-					c->id = mlg_xasprintf("%s#%d", base, ++n);
-					break;
-				}
-			}
-		} while (clash);
-		free(base);
+		base_len = id.len;
+		/* 1: the bare base; n: base#n */
+		n = mlg_strmap_add(&next, id.buf, 1, NULL);
+		if (*n > 1)
+			mlg_strbuf_addf(&id, "#%zu", *n);
+		while (mlg_strmap_find(&taken, id.buf)) {
+			id.len = base_len;
+			id.buf[base_len] = '\0';
+			mlg_strbuf_addf(&id, "#%zu", ++*n);
+		}
+		c->id = mlg_xstrdup(id.buf);
+		mlg_strmap_add(&taken, c->id, i, NULL);
 	}
+	mlg_strbuf_release(&id);
+	mlg_strmap_release(&taken);
+	mlg_strmap_release(&next);
 	for (size_t i = 0; i < suite->nchecks; i++)
 		if (!suite->checks[i].name)
 			suite->checks[i].name = mlg_xstrdup(suite->checks[i].id);
@@ -757,6 +791,7 @@ int mlg_suite_load_text(struct mlg_suite **out, const char *file, const char *te
 	}
 	mlg_strbuf_release(&path);
 	check_keys(diag, suite->root, "", top_keys, COUNT(top_keys), "top-level key");
+	mlg_pathscope_validate(cJSON_GetObjectItemCaseSensitive(suite->root, "paths"), diag);
 
 	v = cJSON_GetObjectItemCaseSensitive(suite->root, "mlgate");
 	if (v && !(cJSON_IsNumber(v) && v->valuedouble == 1))

@@ -76,3 +76,41 @@ int mlg_text_is_utf8(const char *s)
 	}
 	return 1;
 }
+
+/* Characters that reorder the text around them (Trojan Source). */
+static int is_bidi_control(unsigned long cp)
+{
+	return cp == 0x061C || cp == 0x200E || cp == 0x200F || (cp >= 0x202A && cp <= 0x202E) ||
+	       (cp >= 0x2066 && cp <= 0x2069);
+}
+
+char *mlg_text_one_line(const char *s)
+{
+	struct mlg_strbuf sb = MLG_STRBUF_INIT;
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+
+	while (*p) {
+		unsigned long cp;
+		size_t n = utf8_sequence(p, &cp);
+
+		if (!n) {
+			mlg_strbuf_addstr(&sb, "\xEF\xBF\xBD");
+			p++;
+			continue;
+		}
+		if (cp == '\n')
+			mlg_strbuf_addstr(&sb, "\\n");
+		else if (cp == '\r')
+			mlg_strbuf_addstr(&sb, "\\r");
+		else if (cp == '\t')
+			mlg_strbuf_addstr(&sb, "\\t");
+		else if (cp < 0x20 || cp == 0x7F)
+			mlg_strbuf_addf(&sb, "\\x%02lX", cp);
+		else if ((cp >= 0x80 && cp <= 0x9F) || is_bidi_control(cp))
+			mlg_strbuf_addf(&sb, "\\u%04lX", cp);
+		else
+			mlg_strbuf_add(&sb, p, n);
+		p += n;
+	}
+	return mlg_strbuf_detach(&sb);
+}

@@ -10,6 +10,17 @@
  */
 char *mlg_text_clean(const char *s, int xml);
 
+/**
+ * A copy of `s` fit for one line of a log or terminal: valid UTF-8 (bad
+ * bytes become U+FFFD), and every character that could move the cursor,
+ * recolour, end the line or reorder text shown as a visible escape: "\n",
+ * "\r", "\t", "\x1B" for the other C0 controls and DEL, "\u0085" for C1
+ * controls and bidirectional controls. So a data value cannot forge a
+ * line of the report (or a workflow command at the start of one). NULL
+ * reads as "". The caller frees the result.
+ */
+char *mlg_text_one_line(const char *s);
+
 /** 1 when `s` is valid UTF-8 (what mlg_text_clean(s, 0) would not change). */
 int mlg_text_is_utf8(const char *s);
 

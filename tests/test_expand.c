@@ -198,6 +198,11 @@ static void test_no_second_expansion(void **state)
 	expands_to("${MLGT_UNSET:-$$}", "$$");
 	/* and the text after a value is still expanded */
 	expands_to("${MLGT_REF}${MLGT_A}", "${MLGT_B}hello");
+	/* a reference inside a default is refused, not half-read ("${B" and a stray "}") */
+	rejects("${MLGT_UNSET:-${MLGT_B}}", "'${MLGT_UNSET:-${MLGT_B}}'", "do not nest");
+	rejects("${MLGT_A:-${MLGT_B}}", "cannot hold another reference", NULL);
+	/* "$${" in a default is fine: defaults are taken as written */
+	expands_to("${MLGT_UNSET:-$$x}", "$$x");
 }
 
 static void test_out_reset_on_error(void **state)

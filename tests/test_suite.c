@@ -165,7 +165,7 @@ static int teardown_tmp(void **state)
 
 static const char valid_suite[] =
 	"{\n"                                                                  /* 1 */
-	"  \"mlgate\": 1,\n"                                                   /* 2 */
+	"  \"mlgate\": 1, \"paths\": {\"allow_outside\": [\"/srv\"]},\n"       /* 2 */
 	"  \"suite\": \"unit\",\n"                                             /* 3 */
 	"  \"defaults\": {\"timeout\": \"5m\"},\n"                             /* 4 */
 	"  \"datasets\": {\n"                                                  /* 5 */

@@ -22,6 +22,7 @@
 #include "mlgate/jsonpath.h"
 #include "mlgate/source.h"
 #include "mlgate/suite.h"
+#include "pathscope.h"
 #include "suggest.h"
 #include "util.h"
 
@@ -206,6 +207,15 @@ static void parse_baseline(struct spec *s, double *max_drop, int *has_drop, doub
 			cJSON_IsString(file) ? "an empty string" : mlg_json_describe(file));
 	else if (file)
 		s->base_file = file->valuestring;
+	if (s->base_file) {
+		/* nested in an object, so the loader's check of path parameters does not see it */
+		char *why;
+
+		if (mlg_pathscope_check(s->check->suite, s->base_file, MLG_PATH_LINKS_ALL, &why) < 0) {
+			problem(s, "baseline", NULL, "file", "%s", why);
+			free(why);
+		}
+	}
 	*has_drop = member_number(s, b, "baseline", NULL, "max_drop", max_drop_doc, max_drop);
 	*has_rel = member_number(s, b, "baseline", NULL, "max_relative_drop", max_rel_doc, max_rel);
 }

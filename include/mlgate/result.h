@@ -19,6 +19,12 @@ enum mlg_status {
 	MLG_STATUS_SKIPPED  /* deselected, or a prerequisite missing */
 };
 
+/* Reports stay readable whatever the data holds: a longer message, details
+ * text or JSON string (a 100 MB cell, say) is cut, marked with its length. */
+#define MLG_RESULT_MESSAGE_MAX 2048
+#define MLG_RESULT_DETAILS_MAX 65536
+#define MLG_RESULT_VALUE_MAX 1024
+
 /** Failing examples kept per check by default; counts stay exact. */
 #define MLG_RESULT_MAX_EXAMPLES 5
 
@@ -50,6 +56,12 @@ void mlg_result_set(struct mlg_result *r, enum mlg_status status, const char *fm
 
 /** Replaces the details text (copied). */
 void mlg_result_set_details(struct mlg_result *r, const char *details);
+
+/**
+ * Cuts, in place, a message, details or JSON string (keys included) past
+ * the MLG_RESULT_*_MAX sizes; the engine calls it as each check ends.
+ */
+void mlg_result_bound(struct mlg_result *r);
 
 /**
  * Offers a failing example: row number (0 for none), column (may be NULL),
