@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "atomic.h"
 #include "cli.h"
 #include "digest.h"
 #include "mlgate/error.h"
@@ -27,9 +28,11 @@ static const char usage_text[] =
 
 static volatile sig_atomic_t interrupted;
 
+/* A second signal: the user insists; end by it (temporary files removed). */
 static void on_signal(int sig)
 {
-	(void)sig;
+	if (interrupted)
+		mlg_tempfile_die_by_signal(sig);
 	interrupted = 1;
 }
 
@@ -136,7 +139,6 @@ int cmd_promote(int argc, char **argv)
 		memset(&sa, 0, sizeof(sa));
 		sa.sa_handler = on_signal;
 		sigemptyset(&sa.sa_mask);
-		sa.sa_flags = SA_RESETHAND;
 		sigaction(SIGINT, &sa, &old_int);
 		sigaction(SIGTERM, &sa, &old_term);
 		code = cli_promote(stdout, results, suite, dry_run, &interrupted, &changed);

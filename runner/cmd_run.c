@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "atomic.h"
 #include "changed.h"
 #include "cli.h"
 #include "mlgate/engine.h"
@@ -44,9 +45,11 @@ static const char usage_text[] =
 
 static volatile sig_atomic_t interrupted;
 
+/* A second signal: the user insists; end by it (temporary files removed). */
 static void on_signal(int sig)
 {
-	(void)sig;
+	if (interrupted)
+		mlg_tempfile_die_by_signal(sig);
 	interrupted = 1;
 }
 
@@ -190,7 +193,7 @@ int cmd_run(int argc, char **argv)
 	struct mlg_run *run = NULL;
 	cJSON *results_doc = NULL;
 	struct sigaction sa, old_int, old_term;
-	int c, code = EXIT_USAGE, color_mode = 0, report_error = 0, github = 0;
+	int c, code = EXIT_USAGE, color_mode = 0, report_error = 0, github = 0, handlers = 0;
 	int *done = NULL, quiet = 0, promote = 0, dry_run = 0, ci_integration = 1;
 	char *stop_token = NULL;
 	const char *gha = getenv("GITHUB_ACTIONS");
@@ -290,6 +293,15 @@ int cmd_run(int argc, char **argv)
 		out = to_stdout ? stderr : stdout;
 	}
 
+	/* From here a SIGINT or SIGTERM is an interruption: the checks not yet
+	 * run are reported as such, the reports are written, exit 130. */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	handlers = 1;
+
 	/* With --promote the gate's ${VAR}s must resolve before anything runs. */
 	suite = promote ? cli_load_suite_for_promotion(config, &code) : cli_load_suite(config, &code);
 	if (!suite)
@@ -332,14 +344,6 @@ int cmd_run(int argc, char **argv)
 	opts.progress = on_progress;
 	opts.payload = &progress;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	/* A second Ctrl-C gets the default action: the user insists. */
-	sa.sa_flags = SA_RESETHAND;
-	sigaction(SIGINT, &sa, &old_int);
-	sigaction(SIGTERM, &sa, &old_term);
-
 	github = ci_integration && gha && !strcmp(gha, "true");
 	/* Inside GitHub Actions the report carries text from data and command
 	 * output: stop workflow commands until our own annotations. */
@@ -353,8 +357,14 @@ int cmd_run(int argc, char **argv)
 	if (mlg_engine_run(&run, suite, &opts) < 0) {
 		cli_error("%s", mlg_error_last());
 		code = EXIT_NOT_EVALUATED;
-		goto restore;
+		goto done;
 	}
+	/* An interruption leaves gaps (checks that never ran) that hold back
+	 * the in-order progress lines: list the finished checks after them. */
+	for (; progress.next < suite->nchecks; progress.next++)
+		if (run->results[progress.next].started)
+			mlg_report_term_line(out, &suite->checks[progress.next],
+					     &run->results[progress.next], &progress.term);
 	mlg_report_term_summary(out, run, &progress.term);
 	code = mlg_run_exit_code(run);
 	if (!run->summary.selected) {
@@ -371,6 +381,8 @@ int cmd_run(int argc, char **argv)
 	if (report_error && code == EXIT_GATE_OPEN)
 		code = EXIT_NOT_EVALUATED;
 	/* An interrupted run promotes nothing and reports no verdict. */
+	if (promote && !run->interrupted && interrupted)
+		cli_error("nothing promoted: interrupted");
 	if (promote && !run->interrupted && !interrupted) {
 		if (report_error) {
 			cli_error("nothing promoted: the reports could not all be written");
@@ -399,10 +411,16 @@ int cmd_run(int argc, char **argv)
 		cli_error("warning: metrics not pushed: %s", mlg_error_last());
 	if (report_error && code == EXIT_GATE_OPEN)
 		code = EXIT_NOT_EVALUATED;
-restore:
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGTERM, &old_term, NULL);
+	/* Told to stop after the checks had finished: the reports are those of
+	 * a complete run, but nothing was promoted and a stopped job must not
+	 * pass. A closed gate keeps its own code. */
+	if (interrupted && code == EXIT_GATE_OPEN)
+		code = EXIT_INTERRUPTED;
 done:
+	if (handlers) {
+		sigaction(SIGINT, &old_int, NULL);
+		sigaction(SIGTERM, &old_term, NULL);
+	}
 	cJSON_Delete(results_doc);
 	mlg_run_free(run);
 	mlg_suite_free(suite);

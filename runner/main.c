@@ -2,15 +2,18 @@
  * mlgate: the command dispatcher. Each command is a row of the table;
  * main() only finds the row and hands over.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "atomic.h"
 #include "cli.h"
 #include "mlgate/error.h"
 #include "mlgate/report.h"
+#include "util.h"
 
 struct command {
 	const char *name;
@@ -130,21 +133,41 @@ int cli_use_color(FILE *out, int mode)
 	return isatty(fileno(out)) && getenv("TERM") && strcmp(getenv("TERM"), "dumb");
 }
 
+/*
+ * Output that never arrived (stdout on a full disk, a closed pipe when
+ * SIGPIPE is ignored) must not pass silently, as in git's close_stdout():
+ * stdio only reports it at the flush, so check once at the end.
+ */
+static int finish_stdout(int code)
+{
+	errno = 0;
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return code;
+	if (errno)
+		cli_error("cannot write to standard output: %s", strerror(errno));
+	else
+		cli_error("cannot write to standard output");
+	return code == EXIT_GATE_OPEN ? EXIT_NOT_EVALUATED : code;
+}
+
 int main(int argc, char **argv)
 {
+	/* Before anything allocates or starts a thread (util.h, atomic.h). */
+	mlg_alloc_setup();
+	mlg_tempfile_catch_signals();
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_USAGE;
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
 		usage(stdout);
-		return 0;
+		return finish_stdout(0);
 	}
 	if (!strcmp(argv[1], "--version"))
-		return cmd_version(1, argv + 1);
+		return finish_stdout(cmd_version(1, argv + 1));
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[1], commands[i].name))
-			return commands[i].fn(argc - 1, argv + 1);
+			return finish_stdout(commands[i].fn(argc - 1, argv + 1));
 	cli_error("unknown command '%s'", argv[1]);
 	usage(stderr);
 	return EXIT_USAGE;

@@ -5,12 +5,81 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
+#include <libxml/xmlmemory.h>
+
+#include "atomic.h"
 #include "util.h"
+
+/*
+ * Allocation failure injection, for tests only (tests/e2e/faults.sh, in
+ * the spirit of curl's runtests.pl): with MLGATE_FAIL_ALLOC=K the K-th
+ * counted allocation fails and takes the real out-of-memory path; with
+ * MLGATE_COUNT_ALLOC=1 the number of counted allocations is printed at
+ * exit, to learn how many K there are. Counted: every mlg_x* allocation
+ * and, through the hooks mlg_alloc_setup() installs, cJSON's and
+ * libxml2's. Not counted: libc's own (stdio buffers, getpwnam...),
+ * libgit2's, libcurl's, OpenSSL's and PCRE2's.
+ *
+ * The variables are read once, before anything allocates; the normal
+ * path pays one predictable branch on `alloc_inject` per allocation.
+ */
+static int alloc_inject;
+static unsigned long alloc_fail_at;
+static unsigned long alloc_count;
+
+/* 1 when this allocation is the one to fail; atomic, as workers allocate too. */
+static inline int alloc_injected_failure(void)
+{
+	if (__builtin_expect(!alloc_inject, 1))
+		return 0;
+	return __atomic_add_fetch(&alloc_count, 1, __ATOMIC_RELAXED) == alloc_fail_at;
+}
+
+static void alloc_print_count(void)
+{
+	fprintf(stderr, "mlgate: allocations: %lu\n", __atomic_load_n(&alloc_count, __ATOMIC_RELAXED));
+}
+
+void mlg_alloc_setup(void)
+{
+	const char *fail = getenv("MLGATE_FAIL_ALLOC"), *count = getenv("MLGATE_COUNT_ALLOC");
+	/*
+	 * cJSON and libxml2 (the JUnit import) return NULL when an allocation
+	 * fails, and a NULL from cJSON_AddStringToObject() is easy to miss:
+	 * the report would silently lack a field and still look complete, or
+	 * a parse that ran out of memory would read as invalid input. With
+	 * these hooks their out of memory is ours: fatal, clean, exit 3. So
+	 * no caller needs to check their allocating calls for NULL.
+	 */
+	cJSON_Hooks hooks = { mlg_xmalloc, NULL };
+
+	cJSON_InitHooks(&hooks);
+	xmlMemSetup(free, mlg_xmalloc, mlg_xrealloc, mlg_xstrdup);
+	if (fail && *fail) {
+		char *end;
+		unsigned long k = strtoul(fail, &end, 10);
+
+		if (!*end && k) {
+			alloc_fail_at = k;
+			alloc_inject = 1;
+		}
+	}
+	if (count && !strcmp(count, "1")) {
+		alloc_inject = 1;
+		atexit(alloc_print_count);
+	}
+	/* Not for the commands under test (a nested mlgate would fail too). */
+	unsetenv("MLGATE_FAIL_ALLOC");
+	unsetenv("MLGATE_COUNT_ALLOC");
+}
 
 void mlg_die_oom(void)
 {
 	static const char msg[] = "mlgate: out of memory\n";
 
+	/* A report being written is incomplete: remove it, leave no temp. */
+	mlg_tempfile_remove_all();
 	/* write(2) rather than stdio: we may be out of memory for buffers. */
 	if (write(2, msg, sizeof(msg) - 1) < 0) {
 		/* nothing more can be done */
@@ -20,7 +89,7 @@ void mlg_die_oom(void)
 
 void *mlg_xmalloc(size_t n)
 {
-	void *p = malloc(n ? n : 1);
+	void *p = alloc_injected_failure() ? NULL : malloc(n ? n : 1);
 
 	if (!p)
 		mlg_die_oom();
@@ -29,7 +98,7 @@ void *mlg_xmalloc(size_t n)
 
 void *mlg_xcalloc(size_t count, size_t size)
 {
-	void *p = calloc(count ? count : 1, size ? size : 1);
+	void *p = alloc_injected_failure() ? NULL : calloc(count ? count : 1, size ? size : 1);
 
 	if (!p)
 		mlg_die_oom();
@@ -38,7 +107,7 @@ void *mlg_xcalloc(size_t count, size_t size)
 
 void *mlg_xrealloc(void *p, size_t n)
 {
-	void *q = realloc(p, n ? n : 1);
+	void *q = alloc_injected_failure() ? NULL : realloc(p, n ? n : 1);
 
 	if (!q)
 		mlg_die_oom();

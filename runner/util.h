@@ -12,8 +12,21 @@
 #include <stddef.h>
 #include <stdarg.h>
 
-/** Prints "mlgate: out of memory" and exits with code 3. */
+/**
+ * Removes the temporary reports being written (atomic.h), prints
+ * "mlgate: out of memory" and exits with code 3. Nothing is flushed:
+ * stdio may need memory, and a half-written report must not survive.
+ */
 void mlg_die_oom(void) __attribute__((noreturn));
+
+/**
+ * Makes cJSON's and libxml2's allocations go through mlg_xmalloc() (so
+ * their out of memory is fatal and clean too) and reads the test-only
+ * variables MLGATE_FAIL_ALLOC=K (the K-th counted allocation fails) and
+ * MLGATE_COUNT_ALLOC=1 (print the number of counted allocations at exit).
+ * Call once, first thing in main(), before any thread or allocation.
+ */
+void mlg_alloc_setup(void);
 void *mlg_xmalloc(size_t n);
 void *mlg_xcalloc(size_t count, size_t size);
 void *mlg_xrealloc(void *p, size_t n);
