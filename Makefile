@@ -27,6 +27,19 @@ SAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fra
 BIN = $(BUILD)/mlgate
 export ASAN_OPTIONS ?= detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
+else ifeq ($(SANITIZE),thread)
+BUILD ?= build/tsan
+SAN_FLAGS = -fsanitize=thread -fno-omit-frame-pointer
+BIN = $(BUILD)/mlgate
+export TSAN_OPTIONS ?= halt_on_error=1:second_deadlock_stack=1
+else ifeq ($(SANITIZE),fuzz)
+# libFuzzer: the library instrumented for coverage, targets linked with the fuzzer's main.
+CC = clang
+BUILD ?= build/fuzz
+SAN_FLAGS = -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+BIN = $(BUILD)/mlgate
+export ASAN_OPTIONS ?= detect_leaks=1:abort_on_error=1
+export UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
 else ifneq ($(BUILD),)
 SAN_FLAGS =
 BIN = $(BUILD)/mlgate
@@ -51,11 +64,19 @@ TEST_BIN = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 # Servers and clients the end-to-end tests start (tests/tools/*.c).
 TEST_TOOLS = $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(wildcard tests/tools/*.c))
 TOOL_PKGS = libmicrohttpd libcjson
+# Fuzz targets (tests/fuzz/fuzz_*.c, each an LLVMFuzzerTestOneInput). Every
+# build also links them with a plain main (tests/fuzz/replay.c) that runs
+# the seeds and kept reproducers once: `make check` replays them with any
+# compiler; `make fuzz` fuzzes them with clang's libFuzzer.
+FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_REPLAY = $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/tests/fuzz/%)
+FUZZ_BIN = $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzzers/%)
+FUZZ_SECONDS ?= 60
 LIB = $(BUILD)/libmlgate.a
 HEADERS = $(wildcard include/mlgate/*.h)
 
 .PHONY: all deps check unit e2e demo install uninstall clean hdr-check readme \
-	readme-check valgrind format bench
+	readme-check valgrind format bench fuzz fuzz-replay fuzzers
 
 all: $(BIN)
 
@@ -81,6 +102,15 @@ $(BUILD)/tests/tools/%: tests/tools/%.c
 	@[ "$(V)" != 0 ] || echo "  CC      $<"
 	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(shell pkg-config --cflags --libs $(TOOL_PKGS) 2>/dev/null) -pthread
 
+$(BUILD)/tests/fuzz/%: $(BUILD)/tests/fuzz/%.o $(BUILD)/tests/fuzz/replay.o $(LIB)
+	@[ "$(V)" != 0 ] || echo "  LINK    $@"
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/tests/fuzz/replay.o $(LIB) $(LIBS)
+
+$(BUILD)/fuzzers/%: $(BUILD)/tests/fuzz/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	@[ "$(V)" != 0 ] || echo "  LINK    $@"
+	$(Q)$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $< $(LIB) $(LIBS)
+
 deps:
 	@scripts/deps.sh
 
@@ -102,13 +132,28 @@ hdr-check:
 unit: $(TEST_BIN)
 	@tests/run-unit.sh $(TEST_BIN)
 
+# Every fuzz target over its seeds and kept reproducers, once each.
+fuzz-replay: $(FUZZ_REPLAY)
+	@tests/fuzz/replay.sh $(BUILD)/tests/fuzz $(FUZZ_REPLAY)
+
+fuzzers: $(FUZZ_BIN)
+
+# Kept between runs: make would delete them as intermediate files.
+.SECONDARY: $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/tests/fuzz/%.o) $(BUILD)/tests/fuzz/replay.o
+
+# libFuzzer on every target for FUZZ_SECONDS each (clang; `.ci/run` runs a short smoke).
+fuzz:
+	@$(MAKE) --no-print-directory SANITIZE=fuzz fuzzers
+	@tests/fuzz/run.sh build/fuzz/fuzzers $(FUZZ_SECONDS)
+
 e2e: $(BIN) $(TEST_TOOLS)
 	@MLGATE=$(abspath $(BIN)) TOOLS=$(abspath $(BUILD)/tests/tools) tests/e2e.sh
 
 check: deps
-	@$(MAKE) --no-print-directory all $(TEST_BIN) $(TEST_TOOLS)
+	@$(MAKE) --no-print-directory all $(TEST_BIN) $(TEST_TOOLS) $(FUZZ_REPLAY)
 	@$(MAKE) --no-print-directory hdr-check readme-check
 	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory fuzz-replay
 	@$(MAKE) --no-print-directory e2e
 
 # The end-to-end tests with every mlgate process under valgrind memcheck.

@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,13 +25,24 @@
 
 #include "mlgate/csv.h"
 #include "mlgate/error.h"
+#include "csv_internal.h"
 #include "util.h"
 
 /*
  * Size of one read(2). Nothing may depend on it: records span blocks. At
- * least 3, so that a byte order mark arrives in one piece.
+ * least 3, so that a byte order mark arrives in one piece. Tests and the
+ * fuzzer make it tiny (mlg_csv__set_block_size) so that records, CRLFs
+ * and doubled quotes fall across blocks; each reader takes the size once,
+ * when it opens.
  */
-static const size_t csv_block_size = 1024 * 1024;
+#define CSV_BLOCK_SIZE (1024 * 1024)
+static atomic_size_t csv_block_size_override;
+
+void mlg_csv__set_block_size(size_t bytes)
+{
+	atomic_store_explicit(&csv_block_size_override, bytes && bytes < 3 ? 3 : bytes,
+			      memory_order_relaxed);
+}
 
 enum csv_state {
 	CSV_FIELD_START, /* nothing of the current field seen yet */
@@ -43,6 +55,7 @@ struct mlg_csv {
 	char *name;       /* owned; quoted in messages */
 	int fd;           /* -1 for memory input */
 	char *block;      /* owned read buffer (files only) */
+	size_t block_size;
 	const char *chunk; /* the input bytes being parsed: block or memory */
 	size_t chunk_len;
 	size_t pos;            /* parse position in chunk */
@@ -102,8 +115,8 @@ static int csv_refill(struct mlg_csv *c, size_t min)
 	c->pos = 0;
 	if (c->eof)
 		return 0;
-	while (got < min && got < csv_block_size) {
-		ssize_t n = read(c->fd, c->block + got, csv_block_size - got);
+	while (got < min && got < c->block_size) {
+		ssize_t n = read(c->fd, c->block + got, c->block_size - got);
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -476,7 +489,10 @@ int mlg_csv_open(struct mlg_csv **out, const char *path,
 	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	c = csv_new(path, opts);
 	c->fd = fd;
-	c->block = mlg_xmalloc(csv_block_size);
+	c->block_size = atomic_load_explicit(&csv_block_size_override, memory_order_relaxed);
+	if (!c->block_size)
+		c->block_size = CSV_BLOCK_SIZE;
+	c->block = mlg_xmalloc(c->block_size);
 	return csv_start(out, c);
 }
 

@@ -750,7 +750,9 @@ static int seen_add(struct parser *p, const char *path, size_t len)
 		if (s->hash == h && s->len == len && !memcmp(p->seen_bytes + s->off, path, len))
 			return -1;
 	}
-	reserve(&p->seen_bytes, &p->seen_cap, p->seen_len + len);
+	/* One byte more than needed, so that seen_bytes is never NULL: the
+	 * empty key "" is a path too, and NULL + 0 is undefined behaviour. */
+	reserve(&p->seen_bytes, &p->seen_cap, p->seen_len + len + 1);
 	memcpy(p->seen_bytes + p->seen_len, path, len);
 	s->hash = h;
 	s->gen = p->gen;

@@ -8,6 +8,7 @@
  * with other contents, a check evaluated twice) is refused, never papered
  * over.
  */
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,14 +30,48 @@ static const cJSON *item(const cJSON *obj, const char *key)
 	return cJSON_GetObjectItemCaseSensitive(obj, key);
 }
 
-/* A whole number that fits an int; -1 when absent or not one. */
+/* A whole number that fits an int; -1 when absent or not one. The range
+ * is checked before the cast: converting 1e30 or inf to int is undefined. */
 static int int_of(const cJSON *obj, const char *key, int *out)
 {
 	const cJSON *v = item(obj, key);
 
-	if (!cJSON_IsNumber(v) || v->valuedouble != (double)(int)v->valuedouble)
+	if (!cJSON_IsNumber(v) || !(v->valuedouble >= INT_MIN && v->valuedouble <= INT_MAX) ||
+	    v->valuedouble != (double)(int)v->valuedouble)
 		return -1;
 	*out = (int)v->valuedouble;
+	return 0;
+}
+
+/* A count (bytes, examples): a whole number from 0 to 2^53, the integers
+ * a double holds exactly; -1 when `v` is anything else. */
+static int count_of(const cJSON *v, uint64_t *out)
+{
+	if (!cJSON_IsNumber(v) || !(v->valuedouble >= 0 && v->valuedouble <= 9007199254740992.0) ||
+	    v->valuedouble != (double)(uint64_t)v->valuedouble)
+		return -1;
+	*out = (uint64_t)v->valuedouble;
+	return 0;
+}
+
+/*
+ * The digest of an entry of "inputs": 0 with *sha NULL when the run could
+ * not read the file (sha256 null or absent), 0 with *sha set to 64
+ * lower-case hex digits, or -1 when it is anything else. Results carry
+ * digests as evidence of what was tested: a doctored one is refused
+ * rather than dropped or copied on.
+ */
+static int input_digest(const cJSON *input, const char **sha)
+{
+	const cJSON *v = item(input, "sha256");
+
+	*sha = NULL;
+	if (!v || cJSON_IsNull(v))
+		return 0;
+	if (!cJSON_IsString(v) || strlen(v->valuestring) != 64 ||
+	    strspn(v->valuestring, "0123456789abcdef") != 64)
+		return -1;
+	*sha = v->valuestring;
 	return 0;
 }
 
@@ -142,8 +177,9 @@ static int fill_result(struct mlg_result *r, const cJSON *c, const char *id)
 		r->nexamples = (uint64_t)cJSON_GetArraySize(v);
 	}
 	v = item(c, "examples_total");
-	if (cJSON_IsNumber(v) && v->valuedouble >= 0)
-		r->nexamples = (uint64_t)v->valuedouble;
+	if (v && count_of(v, &r->nexamples) < 0)
+		return mlg_error_code(MLG_EINVALID, "check '%s': \"examples_total\" is not a whole "
+				      "number from 0 to 2^53", id);
 	v = item(c, "duration_s");
 	if (cJSON_IsNumber(v))
 		r->duration_s = v->valuedouble;
@@ -161,18 +197,22 @@ static int fill_inputs(struct mlg_run *run, const cJSON *inputs)
 	run->inputs = mlg_xcalloc((size_t)cJSON_GetArraySize(inputs) + 1, sizeof(*run->inputs));
 	cJSON_ArrayForEach(it, inputs) {
 		struct mlg_input *in = &run->inputs[run->ninputs];
-		const char *path = mlg_json_string(it, "path"), *sha = mlg_json_string(it, "sha256");
+		const char *path = mlg_json_string(it, "path"), *sha;
 		const cJSON *bytes = item(it, "bytes");
 
 		if (!path)
 			return mlg_error_code(MLG_EINVALID, "an entry of \"inputs\" has no \"path\"");
+		if (input_digest(it, &sha) < 0)
+			return mlg_error_code(MLG_EINVALID, "input '%s': \"sha256\" is not 64 lower-case hex "
+					      "digits or null", path);
+		if (bytes && count_of(bytes, &in->bytes) < 0)
+			return mlg_error_code(MLG_EINVALID, "input '%s': \"bytes\" is not a whole number "
+					      "from 0 to 2^53", path);
 		in->path = mlg_xstrdup(path);
 		run->ninputs++;
 		/* No digest: the run could not read the file (sha256 null). */
-		if (sha && strlen(sha) == sizeof(in->sha256) - 1)
+		if (sha)
 			memcpy(in->sha256, sha, sizeof(in->sha256));
-		if (cJSON_IsNumber(bytes) && bytes->valuedouble >= 0)
-			in->bytes = (uint64_t)bytes->valuedouble;
 	}
 	return 0;
 }
@@ -424,11 +464,18 @@ static int merge_inputs(struct shard *const *s, int count, cJSON *out)
 
 	for (int k = 0; k < count; k++) {
 		cJSON_ArrayForEach(it, item(s[k]->doc, "inputs")) {
-			const char *path = mlg_json_string(it, "path");
+			const char *path = mlg_json_string(it, "path"), *sha;
+			uint64_t bytes;
 
 			if (!path) {
 				error = mlg_error_code(MLG_EINVALID, "%s: an entry of \"inputs\" has no \"path\"",
 						       s[k]->name);
+				goto done;
+			}
+			if (input_digest(it, &sha) < 0 ||
+			    (item(it, "bytes") && count_of(item(it, "bytes"), &bytes) < 0)) {
+				error = mlg_error_code(MLG_EINVALID, "%s: input '%s' has a \"sha256\" or \"bytes\" "
+						       "that no run writes", s[k]->name, path);
 				goto done;
 			}
 			MLG_ALLOC_GROW(refs, n + 1, alloc);
