@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "atomic.h"
+#include "cancel.h"
 #include "cli.h"
 #include "digest.h"
 #include "mlgate/error.h"
@@ -31,9 +32,10 @@ static volatile sig_atomic_t interrupted;
 /* A second signal: the user insists; end by it (temporary files removed). */
 static void on_signal(int sig)
 {
-	if (interrupted)
+	if (mlg_cancel_requested(&interrupted))
 		mlg_tempfile_die_by_signal(sig);
-	interrupted = 1;
+	/* atomic: worker threads poll it (runner/cancel.h) */
+	mlg_cancel_request(&interrupted);
 }
 
 int cli_promote(FILE *out, cJSON *results, const struct mlg_suite *suite, int dry_run,

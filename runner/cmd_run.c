@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "atomic.h"
+#include "cancel.h"
 #include "changed.h"
 #include "cli.h"
 #include "mlgate/engine.h"
@@ -48,9 +49,10 @@ static volatile sig_atomic_t interrupted;
 /* A second signal: the user insists; end by it (temporary files removed). */
 static void on_signal(int sig)
 {
-	if (interrupted)
+	if (mlg_cancel_requested(&interrupted))
 		mlg_tempfile_die_by_signal(sig);
-	interrupted = 1;
+	/* atomic: worker threads poll it (runner/cancel.h) */
+	mlg_cancel_request(&interrupted);
 }
 
 /* Prints finished checks in suite order: a check's line waits until every
@@ -381,9 +383,9 @@ int cmd_run(int argc, char **argv)
 	if (report_error && code == EXIT_GATE_OPEN)
 		code = EXIT_NOT_EVALUATED;
 	/* An interrupted run promotes nothing and reports no verdict. */
-	if (promote && !run->interrupted && interrupted)
+	if (promote && !run->interrupted && mlg_cancel_requested(&interrupted))
 		cli_error("nothing promoted: interrupted");
-	if (promote && !run->interrupted && !interrupted) {
+	if (promote && !run->interrupted && !mlg_cancel_requested(&interrupted)) {
 		if (report_error) {
 			cli_error("nothing promoted: the reports could not all be written");
 		} else {
@@ -414,7 +416,7 @@ int cmd_run(int argc, char **argv)
 	/* Told to stop after the checks had finished: the reports are those of
 	 * a complete run, but nothing was promoted and a stopped job must not
 	 * pass. A closed gate keeps its own code. */
-	if (interrupted && code == EXIT_GATE_OPEN)
+	if (mlg_cancel_requested(&interrupted) && code == EXIT_GATE_OPEN)
 		code = EXIT_INTERRUPTED;
 done:
 	if (handlers) {

@@ -8,6 +8,8 @@
  * binary runs on every runner) 32 bytes are compared at once; elsewhere a
  * table lookup per byte does it.
  */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -108,25 +110,50 @@ next_special_avx2(struct special_cache *cache, const char *buf, size_t pos, size
 #undef SCAN_ATTR
 #endif
 
-static int force_generic = -1; /* -1: not decided yet */
+/*
+ * Which splitter to use is asked once per part by every scanning thread, so
+ * the answer is shared without a lock: the override is an atomic (tests set
+ * and reset it), and the CPU is probed once (pthread_once) because
+ * __builtin_cpu_init() writes libgcc's globals.
+ */
+static atomic_int force_generic = -1; /* -1: not decided yet (MLGATE_SIMD is read) */
 
 void mlg_csvscan_force_generic(int on)
 {
-	force_generic = on;
+	atomic_store_explicit(&force_generic, on, memory_order_relaxed);
 }
+
+#ifdef HAVE_AVX2_PATH
+static pthread_once_t cpu_once = PTHREAD_ONCE_INIT;
+static int cpu_avx2;
+
+static void probe_cpu(void)
+{
+	__builtin_cpu_init();
+	cpu_avx2 = __builtin_cpu_supports("avx2");
+}
+#endif
 
 static int use_avx2(void)
 {
 #ifdef HAVE_AVX2_PATH
-	if (force_generic < 0) {
-		const char *e = getenv("MLGATE_SIMD");
+	int force = atomic_load_explicit(&force_generic, memory_order_relaxed);
 
-		force_generic = e && !strcmp(e, "generic");
+	if (force < 0) {
+		const char *e = getenv("MLGATE_SIMD");
+		int expected = -1;
+
+		/* Threads that race here all read the same variable; the first
+		 * store wins, and a concurrent force_generic() call is kept. */
+		force = e && !strcmp(e, "generic");
+		if (!atomic_compare_exchange_strong_explicit(&force_generic, &expected, force,
+							     memory_order_relaxed, memory_order_relaxed))
+			force = expected;
 	}
-	if (force_generic)
+	if (force)
 		return 0;
-	__builtin_cpu_init();
-	return __builtin_cpu_supports("avx2");
+	pthread_once(&cpu_once, probe_cpu);
+	return cpu_avx2;
 #else
 	return 0;
 #endif

@@ -40,8 +40,11 @@ static double stirlerr(double k, double rk)
 {
 	double r2;
 
-	if (k <= 15)
-		return lgamma(k + 1) - (k + 0.5) * log(k) + k - 0.5 * log(2 * M_PI);
+	if (k <= 15) {
+		int sign; /* lgamma() writes the global signgam: a data race on -j threads */
+
+		return lgamma_r(k + 1, &sign) - (k + 0.5) * log(k) + k - 0.5 * log(2 * M_PI);
+	}
 	r2 = rk * rk;
 	return (1.0 / 12 - (1.0 / 360 - (1.0 / 1260 - (1.0 / 1680 - (1.0 / 1188) * r2) * r2) * r2) * r2)
 	       * rk;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
+#include "cancel.h"
 #include "digest.h"
 #include "engine_internal.h"
 #include "reader.h"
@@ -120,11 +121,63 @@ void mlg_engine__role_start(struct mlg_engine *engine, const struct mlg_check *c
 	pthread_mutex_unlock(&engine->lock);
 }
 
-void mlg_engine__role_failed(struct mlg_engine *engine, const struct mlg_check *check)
+/* The slot of dataset parameter `param` among the check's roles ("dataset" is 0). */
+static size_t role_slot(const struct mlg_check *check, const char *param)
 {
+	const char *params[MLG_MAX_ROLES];
+	const struct mlg_dataset *datasets[MLG_MAX_ROLES];
+	size_t nroles = mlg_engine__roles(check, params, datasets), slot;
+
+	for (slot = 0; slot < nroles && strcmp(params[slot], param); slot++)
+		;
+	return slot < nroles ? slot : 0;
+}
+
+static void swap_json(cJSON **a, cJSON **b)
+{
+	cJSON *t = *a;
+
+	*a = *b;
+	*b = t;
+}
+
+void mlg_engine__role_error(struct mlg_engine *engine, const struct mlg_check *check,
+			    const char *param, struct mlg_result *why)
+{
+	struct mlg_pending *p = &engine->pending[check->index];
+	struct mlg_result *r = &engine->run->results[check->index];
+	size_t role = role_slot(check, param) + 1;
+
 	pthread_mutex_lock(&engine->lock);
-	engine->pending[check->index].failed = 1;
+	p->failed = 1;
+	if (!p->error_role || role < p->error_role) {
+		/* the first error of this role, or one of a role that comes first */
+		enum mlg_status st = r->status;
+		char *msg = r->message, *details = r->details;
+
+		r->status = why->status;
+		r->message = why->message;
+		r->details = why->details;
+		why->status = st;
+		why->message = msg;
+		why->details = details;
+		swap_json(&r->observed, &why->observed);
+		swap_json(&r->expected, &why->expected);
+		swap_json(&r->examples, &why->examples);
+		r->nexamples = why->nexamples;
+		p->error_role = role;
+	} else if (role == p->error_role && r->status != MLG_STATUS_ERROR) {
+		/* the same role again: an error (the file could not be read)
+		 * replaces a failure (prepare() found a missing column), and
+		 * keeps what that found */
+		char *msg = r->message;
+
+		r->status = why->status;
+		r->message = why->message;
+		why->message = msg;
+	}
 	pthread_mutex_unlock(&engine->lock);
+	mlg_result_release(why);
 }
 
 int mlg_engine__role_is_failed(struct mlg_engine *engine, const struct mlg_check *check)
@@ -141,14 +194,8 @@ int mlg_engine__role_done(struct mlg_engine *engine, const struct mlg_check *che
 			  const struct mlg_scan_input *in, const char *const *names, size_t n)
 {
 	struct mlg_pending *p = &engine->pending[check->index];
-	const char *params[MLG_MAX_ROLES];
-	const struct mlg_dataset *datasets[MLG_MAX_ROLES];
-	size_t nroles = mlg_engine__roles(check, params, datasets), slot;
+	size_t slot = role_slot(check, in->param);
 
-	for (slot = 0; slot < nroles && strcmp(params[slot], in->param); slot++)
-		;
-	if (slot == nroles)
-		slot = 0;
 	pthread_mutex_lock(&engine->lock);
 	p->in[slot] = *in;
 	p->names[slot] = mlg_xcalloc(n + 1, sizeof(char *));
@@ -213,7 +260,7 @@ void mlg_check_ctx_input(const struct mlg_check_ctx *ctx, const char *abs_path)
 
 int mlg_check_ctx_expired(const struct mlg_check_ctx *ctx)
 {
-	if (ctx->cancel && *ctx->cancel)
+	if (mlg_cancel_requested(ctx->cancel))
 		return 1;
 	return ctx->deadline > 0 && mlg_now() > ctx->deadline;
 }
@@ -234,7 +281,7 @@ void mlg_engine__finish(struct mlg_engine *engine, const struct mlg_check *check
 
 static int cancelled(const struct mlg_engine *engine)
 {
-	return engine->opts->cancel && *engine->opts->cancel;
+	return mlg_cancel_requested(engine->opts->cancel);
 }
 
 static void run_one(struct mlg_engine *engine, const struct mlg_check *check)
@@ -636,7 +683,7 @@ int mlg_engine_run(struct mlg_run **out, const struct mlg_suite *suite,
 	pthread_mutex_destroy(&pool.lock);
 	pthread_cond_destroy(&pool.cond);
 
-	run->interrupted = opts->cancel && *opts->cancel;
+	run->interrupted = mlg_cancel_requested(opts->cancel);
 	for (size_t i = 0; i < suite->nchecks; i++) {
 		struct mlg_result *r = &run->results[i];
 		struct mlg_pending *p = &engine.pending[i];

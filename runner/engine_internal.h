@@ -15,6 +15,7 @@
 struct mlg_pending {
 	size_t nroles, started, ended;
 	int failed;
+	size_t error_role;             /* 1 + the role whose error the result shows; 0: none */
 	double started_at;
 	struct mlg_scan_input in[MLG_MAX_ROLES];
 	char **names[MLG_MAX_ROLES];   /* copies of the column names */
@@ -64,7 +65,19 @@ void mlg_engine__finish(struct mlg_engine *engine, const struct mlg_check *check
 
 /* Roles of a scanning check (thread-safe). */
 void mlg_engine__role_start(struct mlg_engine *engine, const struct mlg_check *check);
-void mlg_engine__role_failed(struct mlg_engine *engine, const struct mlg_check *check);
+/**
+ * One role of the check cannot go on: `why` (status error or failed, a
+ * message, maybe observed values) becomes the check's result, unless it
+ * already shows the error of a role that comes first in parameter order,
+ * so the message is the same whichever thread failed first. Takes what
+ * `why` holds; releases it.
+ *
+ * A check that reads several datasets has its result written by several
+ * scan tasks at once: only this function (and end(), once every role is
+ * over) may write it while the scans run.
+ */
+void mlg_engine__role_error(struct mlg_engine *engine, const struct mlg_check *check,
+			    const char *param, struct mlg_result *why);
 int mlg_engine__role_is_failed(struct mlg_engine *engine, const struct mlg_check *check);
 /** Hands over one role's plan and merged state (the engine frees them). Returns 0. */
 int mlg_engine__role_done(struct mlg_engine *engine, const struct mlg_check *check,

@@ -8,6 +8,7 @@
 #include <curl/curl.h>
 #include <openssl/rand.h>
 
+#include "cancel.h"
 #include "mlgate/error.h"
 #include "mlgate/http.h"
 #include "util.h"
@@ -144,7 +145,7 @@ static void sleep_s(double s, volatile sig_atomic_t *cancel)
 {
 	double end = mlg_now() + s;
 
-	while (!(cancel && *cancel)) {
+	while (!mlg_cancel_requested(cancel)) {
 		double left = end - mlg_now();
 		struct timespec ts;
 
@@ -167,7 +168,7 @@ static int on_progress(void *payload, curl_off_t dt, curl_off_t dn, curl_off_t u
 	(void)dn;
 	(void)ut;
 	(void)un;
-	return cancel && *cancel;
+	return mlg_cancel_requested(cancel);
 }
 
 /* A query parameter name that usually carries a credential. */
@@ -336,7 +337,7 @@ int mlg_http_send(struct mlg_http_response *out, const struct mlg_http_request *
 			error = 0;
 			break;
 		}
-		if (req->cancel && *req->cancel) {
+		if (mlg_cancel_requested(req->cancel)) {
 			char *url = shown_url(req->url);
 
 			mlg_error_code(MLG_EINTR, "%s %s: interrupted", req->method, url);
@@ -382,7 +383,7 @@ int mlg_http_send(struct mlg_http_response *out, const struct mlg_http_request *
 			delay = cap;
 		}
 		sleep_s(delay, req->cancel);
-		if (req->cancel && *req->cancel) {
+		if (mlg_cancel_requested(req->cancel)) {
 			error = mlg_error_code(MLG_EINTR, "%s: interrupted before attempt %d", req->method,
 					       attempt + 1);
 			break;

@@ -37,6 +37,7 @@
 #include <libxml/xmlreader.h>
 #include <libxml/xmlversion.h>
 
+#include "cancel.h"
 #include "fastfloat.h"
 #include "mlgate/error.h"
 #include "mlgate/junit_import.h"
@@ -670,7 +671,7 @@ static int on_doctype(struct importer *im)
 
 static int stop_requested(struct importer *im)
 {
-	if (im->opts->cancel && *im->opts->cancel)
+	if (mlg_cancel_requested(im->opts->cancel))
 		return mlg_error_code(MLG_EINTR, "interrupted while reading '%s'", im->name);
 	if (im->opts->deadline > 0 && mlg_now() > im->opts->deadline)
 		return mlg_error_code(MLG_ETIMEOUT, "'%s' was not read before the deadline (%llu test cases read)",

@@ -22,8 +22,11 @@ static double stirling_error(double n)
 		     s4 = 1.0 / 1188;
 	double nn = n * n;
 
-	if (n <= 15)
-		return lgamma(n + 1) - (n + 0.5) * log(n) + n - 0.5 * log(2 * M_PI);
+	if (n <= 15) {
+		int sign; /* lgamma() writes the global signgam: a data race on -j threads */
+
+		return lgamma_r(n + 1, &sign) - (n + 0.5) * log(n) + n - 0.5 * log(2 * M_PI);
+	}
 	if (n > 500)
 		return (s0 - s1 / nn) / n;
 	if (n > 80)

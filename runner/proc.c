@@ -51,6 +51,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cancel.h"
 #include "mlgate/error.h"
 #include "mlgate/proc.h"
 #include "util.h"
@@ -568,7 +569,7 @@ static void enforce_limits(struct run *run, double now)
 	const struct mlg_proc_options *opts = run->opts;
 
 	if (!run->term_sent) {
-		if (opts->cancel && *opts->cancel)
+		if (mlg_cancel_requested(opts->cancel))
 			run->cancelled = 1;
 		else if (run->deadline > 0 && now >= run->deadline)
 			run->timed_out = 1;

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cancel.h"
 #include "digest.h"
 #include "jsonc.h"
 #include "mlgate/error.h"
@@ -292,7 +293,7 @@ int mlg_promote(cJSON *results, const struct mlg_suite *suite,
 			index++;
 			continue;
 		}
-		if (opts->cancel && *opts->cancel) {
+		if (mlg_cancel_requested(opts->cancel)) {
 			fprintf(out, "mlgate: interrupted: %s (%s) and those after it were not called\n", path,
 				pr->name);
 			code = MLG_GATE_INTERRUPTED;
@@ -318,7 +319,7 @@ int mlg_promote(cJSON *results, const struct mlg_suite *suite,
 		rc = pr->promote(&call);
 		free(ca_file);
 		called++;
-		if (rc < 0 && opts->cancel && *opts->cancel) {
+		if (rc < 0 && mlg_cancel_requested(opts->cancel)) {
 			fprintf(out, "mlgate: %s (%s) interrupted; nothing more is promoted\n", path, pr->name);
 			code = MLG_GATE_INTERRUPTED;
 			free(key);

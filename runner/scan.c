@@ -16,6 +16,7 @@
 
 #include <openssl/evp.h>
 
+#include "cancel.h"
 #include "engine_internal.h"
 #include "mlgate/csv.h"
 #include "mlgate/error.h"
@@ -105,13 +106,15 @@ long mlg_scan_column(struct mlg_scan_setup *setup, const struct mlg_check *check
 
 /* ---- errors ---- */
 
+/* The check cannot go on with this dataset. Its result is shared with the
+ * scans of its other datasets, which may run now: the engine writes it. */
 static void entry_error(struct scan *s, struct entry *e, const char *message)
 {
-	struct mlg_result *r = &s->engine->run->results[e->check->index];
+	struct mlg_result why;
 
-	mlg_engine__role_failed(s->engine, e->check);
-	if (r->status != MLG_STATUS_ERROR)
-		mlg_result_set(r, MLG_STATUS_ERROR, "%s", message);
+	mlg_result_init(&why);
+	mlg_result_set(&why, MLG_STATUS_ERROR, "%s", message);
+	mlg_engine__role_error(s->engine, e->check, e->param, &why);
 }
 
 static void all_error(struct scan *s, const char *message)
@@ -253,7 +256,7 @@ static int sink(void *payload, struct mlg_batch *batch)
 			p->nactive--;
 		}
 	}
-	if (s->engine->opts->cancel && *s->engine->opts->cancel)
+	if (mlg_cancel_requested(s->engine->opts->cancel))
 		return 1;
 	return p->nactive == 0;
 }
@@ -606,7 +609,7 @@ static char *reader_message(struct scan *s, size_t index, uint64_t rows_before,
 static void finish(struct scan *s)
 {
 	uint64_t rows = 0, lines = 0;
-	int interrupted = s->engine->opts->cancel && *s->engine->opts->cancel;
+	int interrupted = mlg_cancel_requested(s->engine->opts->cancel);
 
 	for (size_t p = 0; p < s->nparts; p++) {
 		if (s->parts[p].res.error) {
@@ -779,7 +782,7 @@ void mlg_engine__scan(struct mlg_engine *engine, const struct mlg_dataset *datas
 
 	for (size_t i = 0; i < nrefs; i++) {
 		struct entry *e = &s.entries[i];
-		struct mlg_result *r = &engine->run->results[e->check->index];
+		struct mlg_result why;
 
 		e->setup.param = e->param;
 		e->setup.dataset = dataset;
@@ -788,14 +791,23 @@ void mlg_engine__scan(struct mlg_engine *engine, const struct mlg_dataset *datas
 		e->setup.mem = &engine->mem;
 		e->setup.max_examples = engine->run->suite->max_examples;
 		e->setup.internal = &s;
-		if (mlg_engine__role_is_failed(engine, e->check))
-			continue;
-		if (e->check->kind->scan->prepare(&e->plan, e->check, &e->setup, r)) {
-			if (r->status == MLG_STATUS_PASSED)
-				mlg_result_set(r, MLG_STATUS_ERROR, "could not prepare the check");
-			mlg_engine__role_failed(engine, e->check);
+		/*
+		 * prepare() writes its verdict into a result of its own: the
+		 * check's result is shared with the scans of its other datasets.
+		 * A dataset is prepared and read even when another dataset of
+		 * the check already failed: the error reported is the first
+		 * dataset's, and only reading every one finds it whichever
+		 * scan fails first (the cost is that of a run without errors).
+		 */
+		mlg_result_init(&why);
+		why.max_examples = engine->run->suite->max_examples;
+		if (e->check->kind->scan->prepare(&e->plan, e->check, &e->setup, &why)) {
+			if (why.status == MLG_STATUS_PASSED)
+				mlg_result_set(&why, MLG_STATUS_ERROR, "could not prepare the check");
+			mlg_engine__role_error(engine, e->check, e->param, &why);
 			continue;
 		}
+		mlg_result_release(&why);
 		e->ready = 1;
 	}
 

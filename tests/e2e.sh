@@ -27,16 +27,58 @@ failed_names=()
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
+# Sanitized builds: E2E_SANITIZER says which ("thread", "address" or empty),
+# for tests whose bounds (peak memory, wall time) a sanitizer's own cost
+# would break. Under ThreadSanitizer every process writes its reports to
+# files here: a test after which one appears fails with it, even when the
+# process's exit code was not looked at (a server, a run expected to fail).
+E2E_SANITIZER=
+if ldd "$MLGATE" 2>/dev/null | grep -q 'libtsan'; then
+	E2E_SANITIZER=thread
+elif ldd "$MLGATE" 2>/dev/null | grep -q 'libasan'; then
+	E2E_SANITIZER=address
+fi
+export E2E_SANITIZER
+san_dir=
+if [ "$E2E_SANITIZER" = thread ]; then
+	san_dir=$work/tsan-reports
+	mkdir -p "$san_dir"
+	export TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}:log_path=$san_dir/report"
+fi
+
+# san_reports: prints (the start of) the reports written since the last
+# call and removes them; fails when there were none.
+san_reports() {
+	local f found=1
+	[ -n "$san_dir" ] || return 1
+	for f in "$san_dir"/report.*; do
+		[ -f "$f" ] || continue
+		found=0
+		head -40 "$f"
+		rm -f "$f"
+	done
+	return $found
+}
+
 # mlg ARGS...: runs mlgate (under $MLGATE_WRAP) in the current folder.
 mlg() {
 	${MLGATE_WRAP:-} "$MLGATE" "$@"
 }
 
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
+ok() {
+	local reports
+	if reports=$(san_reports); then
+		not_ok "$1" "ThreadSanitizer reported (a process of this test, or one it left running):" "$reports"
+		return 0
+	fi
+	pass=$((pass + 1)); echo "ok   $1"
+}
 not_ok() {
+	local reports
 	fail=$((fail + 1)); failed_names+=("$1")
 	echo "FAIL $1"; shift
 	[ $# -gt 0 ] && printf '     %s\n' "$@"
+	if reports=$(san_reports); then printf '     %s\n' "ThreadSanitizer reported:" "$reports"; fi
 	return 0
 }
 

@@ -10,6 +10,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -567,7 +568,7 @@ static void test_entities_refused(void **state)
  */
 struct watch {
 	const char *path;
-	volatile int stop;
+	atomic_int stop;   /* set by the test thread, polled by the watcher */
 	int opened;
 };
 
@@ -575,7 +576,7 @@ static void *watch_fifo(void *arg)
 {
 	struct watch *w = arg;
 
-	while (!w->stop) {
+	while (!atomic_load(&w->stop)) {
 		int fd = open(w->path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
 
 		if (fd >= 0) {
@@ -627,7 +628,7 @@ static void test_external_entities_never_read(void **state)
 			mlg_strbuf_addf(&xml, forms[i], use_fifo ? fifo : secret);
 			assert_int_equal(pthread_create(&th, NULL, watch_fifo, &w), 0);
 			rc = import_text(xml.buf, &t, &c);
-			w.stop = 1;
+			atomic_store(&w.stop, 1);
 			pthread_join(th, NULL);
 			assert_int_equal(w.opened, 0);
 			assert_int_equal(c.contained, 0);

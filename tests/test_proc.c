@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cancel.h"
 #include "mlgate/error.h"
 #include "mlgate/proc.h"
 #include "util.h"
@@ -451,7 +452,7 @@ static void *cancel_later(void *arg)
 	struct canceller *c = arg;
 
 	sleep_s(c->after_s);
-	*c->flag = 1;
+	mlg_cancel_request(c->flag); /* atomic: the runner polls it from another thread */
 	return NULL;
 }
 

@@ -25,6 +25,7 @@
 
 #include <pcre2.h>
 
+#include "cancel.h"
 #include "jsonc.h"
 #include "mlgate/check.h"
 #include "mlgate/error.h"
@@ -826,7 +827,7 @@ static int send_request(const struct call *c, const char *body, size_t len, stru
 	rc = mlg_http_send(res, &req);
 	if (rc == 0 || res->status)
 		return 0; /* an answer, even a 5xx kept after the retries */
-	if (rc == MLG_EINTR || (ctx->cancel && *ctx->cancel))
+	if (rc == MLG_EINTR || mlg_cancel_requested(ctx->cancel))
 		*err = mlg_xasprintf("interrupted: %s %s was stopped", c->spec->method, c->shown);
 	else if (ctx->deadline > 0 && mlg_now() >= ctx->deadline - 0.005)
 		*err = mlg_xasprintf("%s %s: no answer within the check's timeout of %g s", c->spec->method,

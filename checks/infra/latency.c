@@ -23,6 +23,7 @@
 
 #include <curl/curl.h>
 
+#include "cancel.h"
 #include "digest.h"
 #include "jsonc.h"
 #include "mlgate/check.h"
@@ -421,7 +422,7 @@ static enum phase_end run_phase(struct load *L, size_t n, int measured)
 		}
 		if (end != PHASE_DONE || L->done >= n)
 			break;
-		if (ctx->cancel && *ctx->cancel) {
+		if (mlg_cancel_requested(ctx->cancel)) {
 			end = PHASE_INTERRUPTED;
 			break;
 		}

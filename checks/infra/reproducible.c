@@ -29,6 +29,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cancel.h"
 #include "digest.h"
 #include "jsonc.h"
 #include "mlgate/check.h"
@@ -1214,7 +1215,7 @@ static int one_run(const struct mlg_check_ctx *ctx, const struct spec *s, const 
 	memset(&pr, 0, sizeof(pr));
 	memset(snap, 0, sizeof(*snap));
 	if (mlg_check_ctx_expired(ctx)) {
-		error = ctx->cancel && *ctx->cancel
+		error = mlg_cancel_requested(ctx->cancel)
 				? mlg_xstrdup("interrupted before it started")
 				: mlg_xasprintf("the check's timeout (%g s) ran out before it started",
 						ctx->check->timeout_s);

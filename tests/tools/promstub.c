@@ -21,6 +21,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,7 +46,7 @@ static struct canned replies[MAX_REPLIES];
 static size_t nreplies, next_reply;
 static int no_post;
 static double delay_s;
-static volatile sig_atomic_t stopping;
+static atomic_int stopping; /* set by main, polled by the connection threads */
 static FILE *log_file;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -156,7 +157,7 @@ static enum MHD_Result answer(struct MHD_Connection *c, const char *method, cons
 	log_request(c, method, url, r, status);
 	pthread_mutex_unlock(&lock);
 	/* in slices, so that SIGTERM is never held up for long */
-	for (double waited = 0; waited < delay_s && !stopping; waited += 0.05)
+	for (double waited = 0; waited < delay_s && !atomic_load(&stopping); waited += 0.05)
 		nanosleep(&(struct timespec){ 0, 50000000 }, NULL);
 	resp = MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_PERSISTENT);
 	if (!resp)
@@ -314,7 +315,7 @@ int main(int argc, char **argv)
 
 	while (sigwait(&sigs, &sig) != 0)
 		;
-	stopping = 1;
+	atomic_store(&stopping, 1);
 	MHD_stop_daemon(d);
 	fclose(log_file);
 	for (size_t i = 0; i < nreplies; i++)
