@@ -38,6 +38,11 @@
  * status and rusage to a pipe and then ends the way the command ended.
  * The helper ignores every signal it can, so that the group's SIGTERM
  * ends the command and the helper lives on to report; SIGKILL ends both.
+ *
+ * If mlgate itself ends abruptly (SIGKILL, the OOM killer), the command
+ * (and the helper and its command) get SIGKILL too: see
+ * child_die_with_parent(). What the command started in the background is
+ * beyond reach then: only mlgate's own ending of a run kills the group.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -114,6 +119,7 @@ struct run {
 	int kill_sent;
 	int timed_out;
 	int cancelled;
+	pid_t parent;    /* mlgate's pid, for the child's death-signal check */
 	/* With opts->measure: */
 	int report_fd;       /* read end of the helper's report pipe; -1 */
 	int helper_fd;       /* this program, opened for the child to exec; -1 */
@@ -299,6 +305,20 @@ static void child_itoa(int n, char *buf)
 }
 
 /*
+ * The command leads a process group of its own, so a CI job killing
+ * mlgate's group (or the OOM killer or a SIGKILL ending mlgate) would
+ * leave it running unowned. PR_SET_PDEATHSIG kills it when the thread
+ * that forked it ends, which is mlgate ending: that thread waits for the
+ * child before it does anything else. If mlgate ended before the prctl,
+ * getppid() is no longer `parent` and the child ends itself.
+ */
+static void child_die_with_parent(pid_t parent)
+{
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != parent)
+		_exit(127);
+}
+
+/*
  * Runs in the child between fork() and exec: only async-signal-safe calls
  * and no allocation (the parent may be multi-threaded). Every signal is
  * blocked on entry (see spawn()); dispositions go back to the default and
@@ -324,6 +344,7 @@ static _Noreturn void child_exec(struct run *run, char **envp, int devnull,
 
 	if (setpgid(0, 0) < 0)
 		child_fail(errfd, STAGE_SETUP);
+	child_die_with_parent(run->parent);
 
 	errfd = child_move_up(errfd, errfd);
 	devnull = child_move_up(devnull, errfd);
@@ -370,7 +391,7 @@ static _Noreturn void helper_main(char **argv)
 	struct helper_report rep;
 	struct sigaction sa;
 	sigset_t none;
-	pid_t pid, r;
+	pid_t pid, r, parent;
 	ssize_t w;
 	int sig;
 
@@ -383,8 +404,10 @@ static _Noreturn void helper_main(char **argv)
 	fcntl(errfd, F_SETFD, FD_CLOEXEC);
 	fcntl(report_w, F_SETFD, FD_CLOEXEC);
 
+	parent = getpid();
 	pid = fork();
 	if (pid == 0) {
+		child_die_with_parent(parent);
 		sa.sa_handler = SIG_DFL;
 		for (sig = 1; sig < NSIG; sig++)
 			sigaction(sig, &sa, NULL);
@@ -483,6 +506,7 @@ static int spawn(struct run *run)
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	run->start = mlg_now();
+	run->parent = getpid();
 	run->pid = fork();
 	if (run->pid == 0)
 		child_exec(run, envp, devnull, out_pipe[1], err_pipe[1],

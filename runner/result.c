@@ -52,12 +52,11 @@ void mlg_result_set(struct mlg_result *r, enum mlg_status status, const char *fm
  */
 static void cut_text(char *s, size_t len, size_t max)
 {
-	size_t cut = max - 32;
+	size_t cut;
 
 	if (len <= max)
 		return;
-	while (cut > 0 && ((unsigned char)s[cut] & 0xC0) == 0x80)
-		cut--;
+	cut = mlg_utf8_floor(s, max - 32);
 	snprintf(s + cut, len - cut + 1, "... (%zu bytes)", len);
 }
 

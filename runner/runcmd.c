@@ -50,7 +50,7 @@ static void add_quoted(struct mlg_strbuf *sb, const char *arg)
 char *mlg_runcmd_display(const struct mlg_check *check)
 {
 	const char **argv;
-	size_t n = 0, cut;
+	size_t n = 0;
 	struct mlg_strbuf sb = MLG_STRBUF_INIT;
 
 	mlg_check_strings(check, "run", &argv, &n);
@@ -63,14 +63,7 @@ char *mlg_runcmd_display(const struct mlg_check *check)
 			add_quoted(&sb, argv[i]);
 	}
 	free(argv);
-	if (sb.len > DISPLAY_MAX) {
-		cut = DISPLAY_MAX;
-		while (cut > 0 && ((unsigned char)sb.buf[cut] & 0xC0) == 0x80)
-			cut--;
-		sb.len = cut;
-		sb.buf[cut] = '\0';
-		mlg_strbuf_addstr(&sb, "...");
-	}
+	mlg_strbuf_ellipsize(&sb, DISPLAY_MAX);
 	return mlg_strbuf_detach(&sb);
 }
 

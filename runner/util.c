@@ -231,6 +231,23 @@ const char *mlg_strbuf_str(const struct mlg_strbuf *sb)
 	return sb->buf ? sb->buf : "";
 }
 
+size_t mlg_utf8_floor(const char *s, size_t n)
+{
+	/* A continuation byte (10xxxxxx) at s[n] means s[n] is inside a character. */
+	while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+		n--;
+	return n;
+}
+
+void mlg_strbuf_ellipsize(struct mlg_strbuf *sb, size_t max)
+{
+	if (sb->len <= max)
+		return;
+	sb->len = mlg_utf8_floor(sb->buf, max);
+	sb->buf[sb->len] = '\0';
+	mlg_strbuf_addstr(sb, "...");
+}
+
 char *mlg_str_replace(const char *s, const char *from, const char *to)
 {
 	struct mlg_strbuf sb = MLG_STRBUF_INIT;

@@ -71,6 +71,18 @@ void mlg_strbuf_release(struct mlg_strbuf *sb);
 char *mlg_strbuf_detach(struct mlg_strbuf *sb);
 /** The buffer's text, "" when nothing was added (never NULL). */
 const char *mlg_strbuf_str(const struct mlg_strbuf *sb);
+/**
+ * Text longer than `max` bytes is cut at the last character boundary at
+ * or before `max` and "..." is appended; shorter text is left alone.
+ */
+void mlg_strbuf_ellipsize(struct mlg_strbuf *sb, size_t max);
+
+/**
+ * The largest length <= n at which s[0..len) ends on a UTF-8 character
+ * boundary (s must have at least n + 1 readable bytes when n < its
+ * length): where to cut text without splitting a character.
+ */
+size_t mlg_utf8_floor(const char *s, size_t n);
 
 /** A copy of `s` with every `from` replaced by `to`; the caller frees it. */
 char *mlg_str_replace(const char *s, const char *from, const char *to);

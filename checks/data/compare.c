@@ -183,10 +183,7 @@ static size_t clip(const struct mlg_cell *c, size_t max)
 
 	if (n <= max)
 		return n;
-	n = max;
-	while (n > 0 && ((unsigned char)c->data[n] & 0xC0) == 0x80)
-		n--;
-	return n;
+	return mlg_utf8_floor(c->data, max);
 }
 
 #define SHOWN_VALUE_MAX 60

@@ -547,9 +547,7 @@ static char *value_text(const cJSON *v, size_t max)
 	if (!text)
 		mlg_die_oom();
 	if (strlen(text) > max) {
-		cut = max;
-		while (cut > 0 && ((unsigned char)text[cut] & 0xC0) == 0x80)
-			cut--;
+		cut = mlg_utf8_floor(text, max);
 		out = mlg_xasprintf("%.*s...", (int)cut, text);
 	} else {
 		out = mlg_xstrdup(text);
@@ -847,8 +845,8 @@ static void add_body(struct mlg_strbuf *sb, const char *title, const struct mlg_
 
 	if (!res->body_len)
 		return;
-	while (len < res->body_len && len > 0 && ((unsigned char)res->body[len] & 0xC0) == 0x80)
-		len--;
+	if (len < res->body_len)
+		len = mlg_utf8_floor(res->body, len);
 	if (len < res->body_len)
 		mlg_strbuf_addf(sb, "--- %s (%zu bytes; first %zu) ---\n", title, res->body_len, len);
 	else

@@ -117,11 +117,8 @@ static int on_case(const struct mlg_junit_case *tc, void *payload)
 
 		mlg_strbuf_addstr(&sb, id);
 		if (n) {
-			if (n > FIRST_MESSAGE_MAX) {
-				n = FIRST_MESSAGE_MAX;
-				while (n > 0 && ((unsigned char)tc->message[n] & 0xC0) == 0x80)
-					n--;
-			}
+			if (n > FIRST_MESSAGE_MAX)
+				n = mlg_utf8_floor(tc->message, FIRST_MESSAGE_MAX);
 			mlg_strbuf_addf(&sb, " (%.*s%s)", (int)n, tc->message, tc->message[n] ? "..." : "");
 		}
 		c->first = mlg_strbuf_detach(&sb);

@@ -159,15 +159,7 @@ static char *shown_query(const char *query, size_t max)
 		space = 0;
 		mlg_strbuf_addch(&sb, (unsigned char)*p < 0x20 || *p == 0x7F ? ' ' : *p);
 	}
-	if (sb.len > max) {
-		size_t cut = max;
-
-		while (cut > 0 && ((unsigned char)sb.buf[cut] & 0xC0) == 0x80)
-			cut--;
-		sb.len = cut;
-		sb.buf[cut] = '\0';
-		mlg_strbuf_addstr(&sb, "...");
-	}
+	mlg_strbuf_ellipsize(&sb, max);
 	return mlg_strbuf_detach(&sb);
 }
 
@@ -258,11 +250,7 @@ static char *clean_text(const char *s, size_t len, size_t max, const char *const
 	while (n && out[n - 1] == ' ')
 		out[--n] = '\0';
 	if (n > max) {
-		size_t cut = max;
-
-		while (cut > 0 && ((unsigned char)out[cut] & 0xC0) == 0x80)
-			cut--;
-		out[cut] = '\0';
+		out[mlg_utf8_floor(out, max)] = '\0';
 		next = mlg_xasprintf("%s...", out);
 		free(out);
 		out = next;
@@ -359,15 +347,7 @@ static char *series_name(const cJSON *labels, const char *query, size_t max)
 	} else {
 		mlg_strbuf_addch(&sb, '}');
 	}
-	if (sb.len > max) {
-		size_t cut = max;
-
-		while (cut > 0 && ((unsigned char)sb.buf[cut] & 0xC0) == 0x80)
-			cut--;
-		sb.len = cut;
-		sb.buf[cut] = '\0';
-		mlg_strbuf_addstr(&sb, "...");
-	}
+	mlg_strbuf_ellipsize(&sb, max);
 	return mlg_strbuf_detach(&sb);
 }
 

@@ -1,5 +1,5 @@
 /*
- * The command of a kind that runs one (infra.resources,
+ * The command of a kind that runs one (infra.command, infra.resources,
  * infra.reproducible): the "run", "shell", "cwd" and "env" parameters,
  * their rules, the command line as messages show it, the proc options
  * they make, and how a run that went wrong and its output are reported,

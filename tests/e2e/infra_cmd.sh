@@ -248,3 +248,47 @@ J
 		grep -qF -- "$want" out.txt || { echo "missing: $want"; cat out.txt; return 1; }
 	done
 }
+
+# wait_for_file F: up to 10 s (valgrind starts slowly).
+wait_for_file() {
+	local i
+	for i in $(seq 100); do
+		[ -s "$1" ] && return 0
+		sleep 0.1
+	done
+	echo "$1 never came"
+	return 1
+}
+
+# gone PID: the process ends within 5 s (it is a zombie at most).
+gone() {
+	local i
+	[[ $1 =~ ^[0-9]+$ ]] || { echo "not a pid: '$1'"; return 1; }
+	for i in $(seq 50); do
+		{ kill -0 "$1" 2>/dev/null && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; } || return 0
+		sleep 0.1
+	done
+	echo "process $1 outlived mlgate"
+	kill -KILL "$1" 2>/dev/null
+	return 1
+}
+
+# mlgate killed by SIGKILL (or the OOM killer) takes the command it was
+# running with it, though the command leads a process group of its own;
+# and so for a measured command, which runs under a helper process. ($$$$
+# is the shell's $$: the suite reads $$ as a literal $.)
+test_infra_cmd_killed_mlgate_takes_its_command_along() {
+	[ -x "$HOG" ] || { echo "no $HOG"; return 1; }
+	cat > mlgate.json <<'J'
+{ "checks": [
+    { "kind": "infra.command", "id": "cmd", "run": ["sh", "-c", "echo $$$$ > cmd.pid; exec sleep 60"] },
+    { "kind": "infra.resources", "id": "res", "run": ["sh", "-c", "echo $$$$ > res.pid; exec sleep 60"], "max_wall": "2m" } ] }
+J
+	local pid
+	${MLGATE_WRAP:-} "$MLGATE" run -j 2 >out.txt 2>&1 &
+	pid=$!
+	wait_for_file cmd.pid && wait_for_file res.pid || { kill -KILL $pid; return 1; }
+	kill -KILL $pid
+	wait $pid 2>/dev/null
+	gone "$(cat cmd.pid)" && gone "$(cat res.pid)"
+}
