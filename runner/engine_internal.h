@@ -7,6 +7,7 @@
 #include "mlgate/engine.h"
 
 #include "batch_internal.h"
+#include "strmap.h"
 
 /* A check's progress through the datasets it reads (one role per dataset
  * parameter); end() runs when the last is read. */
@@ -35,6 +36,7 @@ struct mlg_engine {
 	pthread_mutex_t lock;       /* guards inputs, pending and progress calls */
 	struct mlg_input_rec *inputs; /* in the order seen */
 	size_t ninputs, input_alloc;
+	struct mlg_strmap input_index; /* path -> index in inputs */
 	struct mlg_pending *pending;  /* per check */
 	struct mlg_mem mem;
 	size_t jobs;                  /* -j, or the number of online CPUs */
