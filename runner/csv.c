@@ -495,6 +495,77 @@ static int csv_check_names(struct mlg_csv *c)
 	return 0;
 }
 
+struct csv_name_ref {
+	const char *name;
+	size_t len;
+	size_t column; /* from 0 */
+};
+
+/* By bytes, then by column: equal names end up side by side, in file order. */
+static int csv_name_cmp(const void *a, const void *b)
+{
+	const struct csv_name_ref *x = a, *y = b;
+	size_t n = x->len < y->len ? x->len : y->len;
+	int d = memcmp(x->name, y->name, n);
+
+	if (d)
+		return d;
+	if (x->len != y->len)
+		return x->len < y->len ? -1 : 1;
+	return x->column < y->column ? -1 : x->column > y->column;
+}
+
+/*
+ * A name given twice is an error, as pandas' read_csv refuses it without
+ * mangle_dupe_cols: every check would silently read the first of the two.
+ * The first repeat in file order is named, with both columns. Sorting
+ * keeps a header of many columns linear-logarithmic. Returns 0 or a
+ * negative code.
+ */
+static int csv_check_duplicates(struct mlg_csv *c)
+{
+	struct csv_name_ref *refs;
+	const char *p = c->data;
+	size_t n = c->row.nfields, first = 0, second = (size_t)-1;
+
+	if (n < 2)
+		return 0;
+	refs = mlg_xmalloc(n * sizeof(*refs));
+	for (size_t i = 0; i < n; i++) {
+		refs[i] = (struct csv_name_ref){ p, c->fields[i].len, i };
+		p += c->fields[i].len + 1;
+	}
+	qsort(refs, n, sizeof(*refs), csv_name_cmp);
+	for (size_t i = 1; i < n; i++) {
+		if (refs[i].len == refs[i - 1].len &&
+		    !memcmp(refs[i].name, refs[i - 1].name, refs[i].len) &&
+		    refs[i].column < second) {
+			first = refs[i - 1].column;
+			second = refs[i].column;
+		}
+	}
+	free(refs);
+	if (second != (size_t)-1) {
+		const char *name = c->data;
+		char where[1024], *shown;
+		size_t len;
+
+		for (size_t i = 0; i < second; i++)
+			name += c->fields[i].len + 1;
+		csv_name_where(c, second, name, 0, where, sizeof(where));
+		/* names are UTF-8 by now, but may hold line breaks or escapes */
+		shown = mlg_text_one_line(name);
+		len = strlen(shown);
+		c->err = mlg_error_code(MLG_EINVALID,
+					"%s: column '%.*s%s' appears twice (columns %zu and %zu): every check would read the first",
+					where, (int)(len > 200 ? mlg_utf8_complete_end(shown, 0, 200) : len),
+					shown, len > 200 ? "..." : "", first + 1, second + 1);
+		free(shown);
+		return c->err;
+	}
+	return 0;
+}
+
 /* Names the columns from the first record, or "1", "2", ... without a header. */
 static void csv_set_columns(struct mlg_csv *c)
 {
@@ -564,6 +635,8 @@ static int csv_start(struct mlg_csv **out, struct mlg_csv *c)
 	}
 	if (c->header) {
 		r = csv_check_names(c);
+		if (r == 0)
+			r = csv_check_duplicates(c);
 		if (r < 0)
 			goto fail;
 	}

@@ -289,10 +289,8 @@ static size_t scan_mem(struct scan *s, const char *buf, size_t len, size_t pos, 
  * A NUL byte is valid UTF-8 but never text: cells are C strings in places
  * (messages, examples, keys), where "a\0b" would be shown as 'a' yet
  * compared as a\0b. So the pass that checks a CSV part for UTF-8 stops at
- * NUL bytes too, in the same loop (runner/utf8scan.c).
- * TODO: declared in text.h once that file may change.
+ * NUL bytes too, in the same loop (mlg_utf8_find_invalid_or_nul()).
  */
-size_t mlg_utf8_find_invalid_or_nul(const char *buf, size_t from, size_t to);
 
 /* The part reads the record holding the first bad byte, then stops there. */
 static void utf8_error(struct part *p, const char *buf, size_t bad, size_t pos)

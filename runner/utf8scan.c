@@ -15,14 +15,6 @@
 #include "reader.h"
 #include "text.h"
 
-/*
- * Like mlg_utf8_find_invalid(), but a NUL byte is bad too: the scan's
- * check of CSV bytes (runner/scan.c declares it as well).
- * TODO: declare it in text.h beside mlg_utf8_find_invalid() (not a file
- * of this change).
- */
-size_t mlg_utf8_find_invalid_or_nul(const char *buf, size_t from, size_t to);
-
 /* Length of the valid sequence at p (limit bytes available), or 0. */
 static size_t sequence(const unsigned char *p, size_t avail)
 {

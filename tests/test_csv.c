@@ -462,7 +462,7 @@ static void test_empty_file(void **state)
 
 static void test_header_only(void **state)
 {
-	struct mlg_csv *csv = open_str("x,y,,x\n", 1);
+	struct mlg_csv *csv = open_str("x,y,,z\n", 1);
 
 	assert_int_equal(mlg_csv_ncolumns(csv), 4);
 	assert_string_equal(mlg_csv_column_name(csv, 0), "x");
@@ -808,9 +808,46 @@ static void test_header_utf16(void **state)
 			    "'t.csv' row 1 (line 1, byte 0): invalid UTF-8: the file looks like UTF-16 (it begins with the byte order mark FF FE): convert it to UTF-8, e.g. with iconv -f UTF-16 -t UTF-8");
 }
 
+/*
+ * A name given twice is an error (every check would read the first): the
+ * first repeat in file order, with both columns; empty names too; names
+ * that differ in case or by a byte are distinct.
+ */
+static void test_header_duplicates(void **state)
+{
+	static const char cut[] = "a,\"b\nb\",c,\"b\nb\"\n";
+	struct mlg_csv *csv;
+	char *many = mlg_xmalloc(10000 * 8 + 16), *p = many;
+
+	(void)state;
+	open_fails_everywhere("a,a\n1,9\n", 8,
+			      "'t.csv' header (line 1, byte 2): column 'a' appears twice (columns 1 and 2): every check would read the first");
+	open_fails_everywhere("x,b,\"a\",c,b,a\n", 14,
+			      "'t.csv' header (line 1, byte 10): column 'b' appears twice (columns 2 and 5): every check would read the first");
+	open_fails_everywhere("a,,b,\n", 6,
+			      "'t.csv' header (line 1, byte 5): column '' appears twice (columns 2 and 4): every check would read the first");
+	/* a line break in a name is shown escaped, at the line the repeat starts on */
+	open_fails_everywhere(cut, sizeof(cut) - 1,
+			      "'t.csv' header (line 2, byte 11): column 'b\\nb' appears twice (columns 2 and 4): every check would read the first");
+	csv = open_str("a,A,a \n", 1);
+	assert_int_equal(mlg_csv_ncolumns(csv), 3);
+	mlg_csv_free(csv);
+	/* 10,000 distinct names, then one repeat at the end */
+	for (int i = 0; i < 10000; i++)
+		p += sprintf(p, "%sc%d", i ? "," : "", i);
+	strcpy(p, "\n");
+	csv = open_str(many, 1);
+	assert_int_equal(mlg_csv_ncolumns(csv), 10000);
+	mlg_csv_free(csv);
+	strcpy(p, ",c5000\n");
+	assert_int_equal(mlg_csv_open_mem(&csv, "t.csv", many, strlen(many), NULL), MLG_EINVALID);
+	assert_non_null(strstr(mlg_error_last(), "column 'c5000' appears twice (columns 5001 and 10001)"));
+	free(many);
+}
+
 static void test_column_index(void **state)
 {
-	struct mlg_csv *csv = open_str("id,name,,name,Id\n", 1);
+	struct mlg_csv *csv = open_str("id,name,,Name,Id\n", 1);
 
 	assert_int_equal(mlg_csv_column_index(csv, "id"), 0);
 	assert_int_equal(mlg_csv_column_index(csv, "Id"), 4);
@@ -818,7 +855,7 @@ static void test_column_index(void **state)
 	assert_int_equal(mlg_csv_column_index(csv, ""), 2);
 	assert_int_equal(mlg_csv_column_index(csv, "missing"), -1);
 	assert_int_equal(mlg_csv_column_index(csv, "nam"), -1);
-	assert_string_equal(mlg_csv_column_name(csv, 3), "name");
+	assert_string_equal(mlg_csv_column_name(csv, 3), "Name");
 	assert_null(mlg_csv_column_name(csv, 5));
 	mlg_csv_free(csv);
 
@@ -884,6 +921,7 @@ int main(void)
 		cmocka_unit_test(test_column_index),
 		cmocka_unit_test(test_header_not_text),
 		cmocka_unit_test(test_header_utf16),
+		cmocka_unit_test(test_header_duplicates),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_read_error),
 		cmocka_unit_test(test_free_null),

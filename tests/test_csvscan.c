@@ -296,8 +296,6 @@ static void test_null_tokens(void **state)
 	mlg_strbuf_release(&c.text);
 }
 
-/* runner/utf8scan.c; TODO: from text.h once it declares it */
-size_t mlg_utf8_find_invalid_or_nul(const char *buf, size_t from, size_t to);
 
 /*
  * The scan's check of CSV bytes: the first NUL or invalid UTF-8 byte, what
