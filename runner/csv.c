@@ -26,6 +26,7 @@
 #include "mlgate/csv.h"
 #include "mlgate/error.h"
 #include "csv_internal.h"
+#include "text.h"
 #include "util.h"
 
 /*
@@ -43,6 +44,13 @@ void mlg_csv__set_block_size(size_t bytes)
 	atomic_store_explicit(&csv_block_size_override, bytes && bytes < 3 ? 3 : bytes,
 			      memory_order_relaxed);
 }
+
+/* Where a column name begins in the input, kept while the header is read. */
+struct csv_name_start {
+	uint64_t offset; /* of its first byte (after the opening quote) */
+	uint64_t line;
+	int quoted;
+};
 
 enum csv_state {
 	CSV_FIELD_START, /* nothing of the current field seen yet */
@@ -89,6 +97,15 @@ struct mlg_csv {
 	uint64_t rec_offset;
 	uint64_t quote_line;
 	uint64_t quote_offset;
+
+	/*
+	 * While the header is read (in_header): where each name starts, so
+	 * that a bad byte in one is reported at its offset in the file.
+	 */
+	int in_header;
+	struct csv_name_start *starts; /* owned */
+	size_t nstarts, starts_alloc;
+	unsigned bom16;  /* 0xfffe or 0xfeff: the input begins with a UTF-16 byte order mark */
 
 	char *names_buf; /* owned: the column names, NUL-separated */
 	char **names;    /* owned array of ncolumns pointers into names_buf */
@@ -179,6 +196,19 @@ static inline void csv_end_field(struct mlg_csv *c, size_t start, int quoted)
 	if (c->data_len == c->data_alloc)
 		csv_grow(c, 0);
 	c->data[c->data_len++] = '\0';
+}
+
+/* Notes where the header's next name begins (only while the header is read). */
+static void csv_note_name(struct mlg_csv *c, int quoted)
+{
+	struct csv_name_start *st;
+
+	MLG_ALLOC_GROW(c->starts, c->row.nfields + 1, c->starts_alloc);
+	st = &c->starts[c->row.nfields];
+	st->offset = c->chunk_offset + c->pos + (quoted ? 1 : 0);
+	st->line = c->line;
+	st->quoted = quoted;
+	c->nstarts = c->row.nfields + 1;
 }
 
 /* Points each field at its bytes once the record buffer has stopped moving. */
@@ -296,6 +326,8 @@ static int csv_read_record(struct mlg_csv *c)
 
 		switch (state) {
 		case CSV_FIELD_START:
+			if (c->in_header)
+				csv_note_name(c, *p == c->quote);
 			if (*p == c->quote) {
 				quoted = 1;
 				c->quote_line = c->line;
@@ -364,6 +396,176 @@ static int csv_read_record(struct mlg_csv *c)
 	}
 }
 
+/*
+ * "'name' header (line L, byte B)" for byte k of the header's field i
+ * (`name`, unescaped): its start, plus the doubled quotes and line breaks
+ * before byte k.
+ */
+static void csv_name_where(const struct mlg_csv *c, size_t i, const char *name, size_t k,
+			   char *buf, size_t size)
+{
+	uint64_t offset = c->rec_offset, line = c->rec_line;
+
+	if (i < c->nstarts) {
+		const struct csv_name_start *st = &c->starts[i];
+
+		offset = st->offset + k;
+		line = st->line;
+		for (size_t j = 0; j < k; j++) {
+			if (st->quoted && name[j] == c->quote)
+				offset++; /* written "" */
+			if (name[j] == '\r' || (name[j] == '\n' && (j == 0 || name[j - 1] != '\r')))
+				line++;
+		}
+	}
+	csv_where(c, buf, size, line, offset);
+}
+
+/* Why bytes that are not UTF-8 text suggest UTF-16, with the way out. */
+static void csv_utf16_hint(const struct mlg_csv *c, uint64_t nuls, uint64_t total, char *buf,
+			   size_t size)
+{
+	if (c->bom16)
+		snprintf(buf, size,
+			 "the file looks like UTF-16 (it begins with the byte order mark %s): convert it to UTF-8, e.g. with iconv -f UTF-16 -t UTF-8",
+			 c->bom16 == 0xfffe ? "FF FE" : "FE FF");
+	else
+		snprintf(buf, size,
+			 "the file looks like UTF-16 (%" PRIu64 " of the %" PRIu64
+			 " bytes of its column names are NUL): convert it to UTF-8, e.g. with iconv -f UTF-16 -t UTF-8",
+			 nuls, total);
+}
+
+/*
+ * The header's names must be text, as every cell must (the scan checks
+ * those): valid UTF-8 without NUL bytes, or a name would be shown cut at
+ * its NUL ("na\0me" answering to "na") or with raw bytes in messages.
+ * NUL bytes all over the header, or a UTF-16 byte order mark, mean a
+ * UTF-16 file, which the message says. Returns 0 or a negative code.
+ */
+static int csv_check_names(struct mlg_csv *c)
+{
+	char where[1024], hint[256];
+	uint64_t nuls = 0, total = 0;
+	const char *p = c->data;
+	size_t i;
+
+	for (i = 0; i < c->row.nfields; i++) {
+		for (size_t k = 0; k < c->fields[i].len; k++)
+			nuls += p[k] == '\0';
+		total += c->fields[i].len;
+		p += c->fields[i].len + 1;
+	}
+	if (nuls && (c->bom16 || nuls * 3 >= total)) {
+		/* UTF-16 (or UTF-32): the NUL bytes say more than the first bad byte */
+		for (p = c->data, i = 0; !memchr(p, '\0', c->fields[i].len); i++)
+			p += c->fields[i].len + 1;
+		csv_name_where(c, i, p, (size_t)((const char *)memchr(p, '\0', c->fields[i].len) - p),
+			       where, sizeof(where));
+		csv_utf16_hint(c, nuls, total, hint, sizeof(hint));
+		c->err = mlg_error_code(MLG_EINVALID, "%s: NUL bytes: %s", where, hint);
+		return c->err;
+	}
+	p = c->data;
+	for (i = 0; i < c->row.nfields; i++) {
+		size_t len = c->fields[i].len;
+		const char *nul = memchr(p, '\0', len);
+		size_t bad = mlg_utf8_find_invalid(p, 0, nul ? (size_t)(nul - p) : len);
+
+		if (nul && bad == (size_t)(nul - p)) {
+			csv_name_where(c, i, p, bad, where, sizeof(where));
+			c->err = mlg_error_code(MLG_EINVALID, "%s: a NUL byte in the name of column %zu",
+						where, i + 1);
+			return c->err;
+		}
+		if (bad < len) {
+			csv_name_where(c, i, p, bad, where, sizeof(where));
+			if (c->bom16) {
+				csv_utf16_hint(c, nuls, total, hint, sizeof(hint));
+				c->err = mlg_error_code(MLG_EINVALID, "%s: invalid UTF-8: %s", where, hint);
+			} else {
+				c->err = mlg_error_code(MLG_EINVALID,
+							"%s: invalid UTF-8 in the name of column %zu",
+							where, i + 1);
+			}
+			return c->err;
+		}
+		p += len + 1;
+	}
+	return 0;
+}
+
+struct csv_name_ref {
+	const char *name;
+	size_t len;
+	size_t column; /* from 0 */
+};
+
+/* By bytes, then by column: equal names end up side by side, in file order. */
+static int csv_name_cmp(const void *a, const void *b)
+{
+	const struct csv_name_ref *x = a, *y = b;
+	size_t n = x->len < y->len ? x->len : y->len;
+	int d = memcmp(x->name, y->name, n);
+
+	if (d)
+		return d;
+	if (x->len != y->len)
+		return x->len < y->len ? -1 : 1;
+	return x->column < y->column ? -1 : x->column > y->column;
+}
+
+/*
+ * A name given twice is an error, as pandas' read_csv refuses it without
+ * mangle_dupe_cols: every check would silently read the first of the two.
+ * The first repeat in file order is named, with both columns. Sorting
+ * keeps a header of many columns linear-logarithmic. Returns 0 or a
+ * negative code.
+ */
+static int csv_check_duplicates(struct mlg_csv *c)
+{
+	struct csv_name_ref *refs;
+	const char *p = c->data;
+	size_t n = c->row.nfields, first = 0, second = (size_t)-1;
+
+	if (n < 2)
+		return 0;
+	refs = mlg_xmalloc(n * sizeof(*refs));
+	for (size_t i = 0; i < n; i++) {
+		refs[i] = (struct csv_name_ref){ p, c->fields[i].len, i };
+		p += c->fields[i].len + 1;
+	}
+	qsort(refs, n, sizeof(*refs), csv_name_cmp);
+	for (size_t i = 1; i < n; i++) {
+		if (refs[i].len == refs[i - 1].len &&
+		    !memcmp(refs[i].name, refs[i - 1].name, refs[i].len) &&
+		    refs[i].column < second) {
+			first = refs[i - 1].column;
+			second = refs[i].column;
+		}
+	}
+	free(refs);
+	if (second != (size_t)-1) {
+		const char *name = c->data;
+		char where[1024], *shown;
+		size_t len;
+
+		for (size_t i = 0; i < second; i++)
+			name += c->fields[i].len + 1;
+		csv_name_where(c, second, name, 0, where, sizeof(where));
+		/* names are UTF-8 by now, but may hold line breaks or escapes */
+		shown = mlg_text_one_line(name);
+		len = strlen(shown);
+		c->err = mlg_error_code(MLG_EINVALID,
+					"%s: column '%.*s%s' appears twice (columns %zu and %zu): every check would read the first",
+					where, (int)(len > 200 ? mlg_utf8_complete_end(shown, 0, 200) : len),
+					shown, len > 200 ? "..." : "", first + 1, second + 1);
+		free(shown);
+		return c->err;
+	}
+	return 0;
+}
+
 /* Names the columns from the first record, or "1", "2", ... without a header. */
 static void csv_set_columns(struct mlg_csv *c)
 {
@@ -406,8 +608,23 @@ static int csv_start(struct mlg_csv **out, struct mlg_csv *c)
 	}
 	if (c->chunk_len >= 3 && !memcmp(c->chunk, "\xef\xbb\xbf", 3))
 		c->pos = 3;
+	else if (c->chunk_len >= 2 && !memcmp(c->chunk, "\xff\xfe", 2))
+		c->bom16 = 0xfffe;
+	else if (c->chunk_len >= 2 && !memcmp(c->chunk, "\xfe\xff", 2))
+		c->bom16 = 0xfeff;
+	if (c->bom16 && !c->header) {
+		/* the first record is data, checked by the scan: say why it is bad now */
+		char where[1024], hint[256];
 
+		csv_where(c, where, sizeof(where), 1, 0);
+		csv_utf16_hint(c, 0, 0, hint, sizeof(hint));
+		r = mlg_error_code(MLG_EINVALID, "%s: invalid UTF-8: %s", where, hint);
+		goto fail;
+	}
+
+	c->in_header = c->header;
 	r = csv_read_record(c);
+	c->in_header = 0;
 	if (r < 0)
 		goto fail;
 	if (r == 0) {
@@ -415,6 +632,13 @@ static int csv_start(struct mlg_csv **out, struct mlg_csv *c)
 				   c->header ? "expected a header row"
 					     : "expected at least one record");
 		goto fail;
+	}
+	if (c->header) {
+		r = csv_check_names(c);
+		if (r == 0)
+			r = csv_check_duplicates(c);
+		if (r < 0)
+			goto fail;
 	}
 	csv_set_columns(c);
 	if (!c->header) {
@@ -593,6 +817,7 @@ void mlg_csv_free(struct mlg_csv *csv)
 	free(csv->fields);
 	free(csv->names_buf);
 	free(csv->names);
+	free(csv->starts);
 	free(csv);
 }
 

@@ -474,6 +474,9 @@ static int decode_string(struct parser *p, size_t open, size_t i, size_t *after,
 			cp = unicode_escape(p, i, &n);
 			if (cp < 0)
 				return -1;
+			/* values and keys are C strings further on: "a\u0000b" would read as "a" */
+			if (cp == 0)
+				return fail(p, i, "\\u0000 in a string: a NUL character is not text");
 			o += put_utf8(p->scratch + o, (unsigned long)cp);
 			i += n;
 			continue;

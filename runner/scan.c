@@ -146,6 +146,11 @@ static int read_some(struct mlg_source *src, char **buf, size_t *len, size_t *ca
 	return 0;
 }
 
+/*
+ * Reads the column names (the header, or a JSON Lines file's first record).
+ * Returns 0; -1 with *error (allocated) to be shown after "dataset 'NAME': ";
+ * or -2 with *error the whole message.
+ */
 static int open_columns(struct scan *s, const char *head, size_t head_len, char **error)
 {
 	const struct mlg_dataset *d = s->dataset;
@@ -156,8 +161,16 @@ static int open_columns(struct scan *s, const char *head, size_t head_len, char 
 			s->names = mlg_xcalloc(d->ncolumns + 1, sizeof(*s->names));
 			for (size_t i = 0; i < d->ncolumns; i++)
 				s->names[i] = mlg_xstrdup(d->columns[i]);
-		} else if (mlg_jsonl_first_columns(head, head_len, &s->names, &s->ncolumns, error) < 0) {
-			return -1;
+		} else {
+			char *why = NULL;
+
+			if (mlg_jsonl_first_columns(head, head_len, &s->names, &s->ncolumns, &why) < 0) {
+				/* a bad first record reads as any other bad record (reader_message()) */
+				*error = mlg_xasprintf("cannot read dataset '%s': '%s' %s", d->name, d->path,
+						       why);
+				free(why);
+				return -2;
+			}
 		}
 		s->data_start = 0;
 		s->first_line = 1;
@@ -270,14 +283,23 @@ static size_t scan_mem(struct scan *s, const char *buf, size_t len, size_t pos, 
 	return mlg_csvscan(&s->dialect, buf, len, pos, stop, final, base, b, sink, c, &c->p->res);
 }
 
-/* The part reads the record holding the first invalid byte, then stops there. */
-static void utf8_error(struct part *p, size_t bad, size_t pos)
+/* ---- bad bytes: invalid UTF-8 and NUL ---- */
+
+/*
+ * A NUL byte is valid UTF-8 but never text: cells are C strings in places
+ * (messages, examples, keys), where "a\0b" would be shown as 'a' yet
+ * compared as a\0b. So the pass that checks a CSV part for UTF-8 stops at
+ * NUL bytes too, in the same loop (mlg_utf8_find_invalid_or_nul()).
+ */
+
+/* The part reads the record holding the first bad byte, then stops there. */
+static void utf8_error(struct part *p, const char *buf, size_t bad, size_t pos)
 {
 	p->res.error = -1;
 	/* the record holding the bad byte was read, unless it starts after it */
 	p->res.err_row = p->res.nrows + (pos <= bad);
 	p->res.err_offset = bad;
-	p->res.err_text = mlg_xstrdup("invalid UTF-8");
+	p->res.err_text = mlg_xstrdup(buf[bad] ? "invalid UTF-8" : "a NUL byte");
 	p->res.err_line = (uint64_t)-1; /* unknown */
 }
 
@@ -296,7 +318,7 @@ static void read_part(struct scan *s, size_t index)
 
 		if (!s->jsonl) {
 			/* the JSON reader checks its strings itself */
-			bad = mlg_utf8_find_invalid(s->data, at, cut);
+			bad = mlg_utf8_find_invalid_or_nul(s->data, at, cut);
 			if (bad < cut)
 				stop = bad + 1;
 		}
@@ -304,12 +326,12 @@ static void read_part(struct scan *s, size_t index)
 		if (p->res.error || p->res.stopped)
 			break;
 		if (bad < cut) {
-			utf8_error(p, bad, pos);
+			utf8_error(p, s->data, bad, pos);
 			break;
 		}
 		/* the last record may run past the cut */
-		if (!s->jsonl && pos > cut && (bad = mlg_utf8_find_invalid(s->data, cut, pos)) < pos) {
-			utf8_error(p, bad, pos);
+		if (!s->jsonl && pos > cut && (bad = mlg_utf8_find_invalid_or_nul(s->data, cut, pos)) < pos) {
+			utf8_error(p, s->data, bad, pos);
 			break;
 		}
 		if (pos <= at)
@@ -548,20 +570,15 @@ static void read_stream(struct scan *s, char *buf, size_t filled, size_t cap)
 		if (!s->jsonl) {
 			size_t to = final ? filled : mlg_utf8_complete_end(buf, pos, filled);
 
-			bad = mlg_utf8_find_invalid(buf, pos, to);
+			bad = mlg_utf8_find_invalid_or_nul(buf, pos, to);
 			if (bad < to)
 				stop = bad + 1;
 		}
 		consumed = scan_mem(s, buf, filled, pos, stop, final, base, &b, &c);
 		if (!s->parts[0].res.error && !s->parts[0].res.stopped && stop != (size_t)-1) {
-			struct mlg_part_result *r = &s->parts[0].res;
-
-			r->error = -1;
 			/* the bad byte's record was read, unless the window cut it */
-			r->err_row = r->nrows + (consumed <= bad);
-			r->err_offset = base + bad;
-			r->err_text = mlg_xstrdup("invalid UTF-8");
-			r->err_line = (uint64_t)-1;
+			utf8_error(&s->parts[0], buf, bad, consumed);
+			s->parts[0].res.err_offset = base + bad;
 		}
 		if (s->parts[0].res.error || s->parts[0].res.stopped)
 			break;
@@ -740,6 +757,7 @@ void mlg_engine__scan(struct mlg_engine *engine, const struct mlg_dataset *datas
 	struct mlg_source_options so = MLG_SOURCE_OPTIONS_INIT;
 	char *head = NULL, *error = NULL;
 	size_t head_len = 0, head_cap = 0;
+	int opened = 0;
 	double now = mlg_now();
 
 	memset(&s, 0, sizeof(s));
@@ -769,14 +787,14 @@ void mlg_engine__scan(struct mlg_engine *engine, const struct mlg_dataset *datas
 	}
 	if (mlg_source_data(s.src, &s.data, &s.len) == 0) {
 		/* the header is in the first bytes; a JSON Lines first record too */
-		if (open_columns(&s, s.data, s.len, &error) < 0)
+		if ((opened = open_columns(&s, s.data, s.len, &error)) < 0)
 			goto bad_open;
 	} else {
 		if (read_some(s.src, &head, &head_len, &head_cap, STREAM_WINDOW / 2) < 0) {
 			error = mlg_xstrdup(mlg_error_last());
 			goto bad_open;
 		}
-		if (open_columns(&s, head, head_len, &error) < 0)
+		if ((opened = open_columns(&s, head, head_len, &error)) < 0)
 			goto bad_open;
 	}
 
@@ -838,7 +856,9 @@ void mlg_engine__scan(struct mlg_engine *engine, const struct mlg_dataset *datas
 	goto done;
 
 bad_open: {
-		char *msg = mlg_xasprintf("dataset '%s': %s", dataset->name, error ? error : "unreadable");
+		char *msg = opened == -2 ? mlg_xstrdup(error)
+					 : mlg_xasprintf("dataset '%s': %s", dataset->name,
+							 error ? error : "unreadable");
 
 		all_error(&s, msg);
 		free(msg);

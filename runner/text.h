@@ -33,6 +33,12 @@ int mlg_text_is_utf8(const char *s);
  */
 size_t mlg_utf8_find_invalid(const char *buf, size_t from, size_t to);
 
+/**
+ * As mlg_utf8_find_invalid(), but a NUL byte is bad too (valid UTF-8, never
+ * text): the scan's check of CSV bytes, in the same loop.
+ */
+size_t mlg_utf8_find_invalid_or_nul(const char *buf, size_t from, size_t to);
+
 /** `to`, or less so that buf[..to) does not end inside a multi-byte sequence. */
 size_t mlg_utf8_complete_end(const char *buf, size_t from, size_t to);
 

@@ -1,8 +1,8 @@
 /*
- * Finding the first invalid UTF-8 byte in a large buffer. Data files are
- * mostly ASCII, so 32 bytes at a time are checked for any high bit first
- * (AVX2 where the CPU has it, 8 at a time otherwise) and only blocks with
- * non-ASCII bytes are decoded.
+ * Finding the first invalid UTF-8 byte (or NUL byte) in a large buffer.
+ * Data files are mostly ASCII, so 32 bytes at a time are checked for any
+ * high bit (or zero byte) first (AVX2 where the CPU has it, 8 at a time
+ * otherwise) and only blocks with non-ASCII bytes are decoded.
  */
 #include <stdint.h>
 #include <string.h>
@@ -46,20 +46,31 @@ static size_t sequence(const unsigned char *p, size_t avail)
 	return 0;
 }
 
-static int ascii8(const char *p)
+/*
+ * 1 when the 8 bytes at p are ASCII; with `nul`, ASCII but not NUL. A zero
+ * byte borrows into its own high bit in w - 0x01..01; a high bit is one.
+ */
+static inline int plain8(const char *p, int nul)
 {
 	uint64_t w;
 
 	memcpy(&w, p, 8);
+	if (nul)
+		w |= w - 0x0101010101010101ull;
 	return !(w & 0x8080808080808080ull);
 }
 
 #ifdef HAVE_AVX2_PATH
-__attribute__((target("avx2"))) static size_t skip_ascii_avx2(const char *buf, size_t i, size_t to)
+__attribute__((target("avx2"))) static size_t skip_plain_avx2(const char *buf, size_t i, size_t to,
+							       int nul)
 {
+	const __m256i zero = _mm256_setzero_si256();
+
 	while (i + 32 <= to) {
 		__m256i x = _mm256_loadu_si256((const __m256i *)(const void *)(buf + i));
 
+		if (nul)
+			x = _mm256_or_si256(x, _mm256_cmpeq_epi8(x, zero));
 		if (_mm256_movemask_epi8(x))
 			break;
 		i += 32;
@@ -68,7 +79,14 @@ __attribute__((target("avx2"))) static size_t skip_ascii_avx2(const char *buf, s
 }
 #endif
 
-size_t mlg_utf8_find_invalid(const char *buf, size_t from, size_t to)
+/*
+ * The first invalid byte in buf[from..to), and with `nul` the first NUL
+ * too, in one pass: the NUL test costs one compare per 32 bytes (AVX2) or
+ * a subtraction per 8, on the runs of ASCII that data files are made of.
+ * Inlined into each caller with `nul` a constant.
+ */
+static inline __attribute__((always_inline)) size_t find_bad(const char *buf, size_t from,
+							       size_t to, int nul)
 {
 	const unsigned char *u = (const unsigned char *)buf;
 	size_t i = from;
@@ -79,13 +97,15 @@ size_t mlg_utf8_find_invalid(const char *buf, size_t from, size_t to)
 	while (i < to) {
 #ifdef HAVE_AVX2_PATH
 		if (avx2)
-			i = skip_ascii_avx2(buf, i, to);
+			i = skip_plain_avx2(buf, i, to, nul);
 #endif
-		while (i + 8 <= to && ascii8(buf + i))
+		while (i + 8 <= to && plain8(buf + i, nul))
 			i += 8;
 		if (i >= to)
 			break;
 		if (u[i] < 0x80) {
+			if (nul && !u[i])
+				return i;
 			i++;
 			continue;
 		}
@@ -98,6 +118,16 @@ size_t mlg_utf8_find_invalid(const char *buf, size_t from, size_t to)
 		}
 	}
 	return to;
+}
+
+size_t mlg_utf8_find_invalid(const char *buf, size_t from, size_t to)
+{
+	return find_bad(buf, from, to, 0);
+}
+
+size_t mlg_utf8_find_invalid_or_nul(const char *buf, size_t from, size_t to)
+{
+	return find_bad(buf, from, to, 1);
 }
 
 size_t mlg_utf8_complete_end(const char *buf, size_t from, size_t to)

@@ -12,6 +12,7 @@
 
 #include "mlgate/csv.h"
 #include "mlgate/error.h"
+#include "csv_internal.h"
 #include "util.h"
 
 #define BIG_FIELD (5 * 1024 * 1024)
@@ -461,7 +462,7 @@ static void test_empty_file(void **state)
 
 static void test_header_only(void **state)
 {
-	struct mlg_csv *csv = open_str("x,y,,x\n", 1);
+	struct mlg_csv *csv = open_str("x,y,,z\n", 1);
 
 	assert_int_equal(mlg_csv_ncolumns(csv), 4);
 	assert_string_equal(mlg_csv_column_name(csv, 0), "x");
@@ -714,9 +715,139 @@ static void test_block_boundary(void **state)
 	}
 }
 
+/*
+ * The same bytes from a file read 3 to 9 bytes at a time (names and
+ * escapes cut between reads) fail with the same message as from memory,
+ * where "t.csv" is the file's name.
+ */
+static void open_fails_everywhere(const char *s, size_t len, const char *msg)
+{
+	char path[64], want[1024];
+	struct mlg_csv *csv;
+	const char *at = strstr(msg, "'t.csv'");
+
+	open_fails(s, len, 1, MLG_EINVALID, msg);
+	assert_non_null(at);
+	for (size_t block = 3; block <= 9; block++) {
+		mlg_csv__set_block_size(block);
+		assert_int_equal(open_temp(&csv, path, sizeof(path), s, len), MLG_EINVALID);
+		mlg_csv__set_block_size(0);
+		assert_null(csv);
+		snprintf(want, sizeof(want), "%.*s'%s'%s", (int)(at - msg), msg, path, at + 7);
+		assert_string_equal(mlg_error_last(), want);
+	}
+}
+
+/*
+ * Column names must be text as cells are: no NUL byte ("na\0me" answered
+ * to "na"), valid UTF-8; each named with the header's line and the byte's
+ * offset in the file.
+ */
+static void test_header_not_text(void **state)
+{
+	static const char nul[] = "id,na\0me\n1,a\n";
+	static const char quoted_nul[] = "id,\"x\"\"\ny\0\"\n1,a\n";
+	static const char bad[] = "id,na\xffme\n1,a\n";
+	static const char overlong[] = "id,na\xc0\x80me\n1,a\n";
+	static const char surrogate[] = "\xef\xbb\xbf" "id,\"\xed\xa0\x80\"\n1,a\n";
+	static const char cut[] = "id,n\xe2\x82";
+	struct mlg_csv *csv;
+
+	(void)state;
+	open_fails_everywhere(nul, sizeof(nul) - 1,
+			      "'t.csv' header (line 1, byte 5): a NUL byte in the name of column 2");
+	/* after a doubled quote and a line break inside the quotes */
+	open_fails_everywhere(quoted_nul, sizeof(quoted_nul) - 1,
+			      "'t.csv' header (line 2, byte 9): a NUL byte in the name of column 2");
+	open_fails_everywhere(bad, sizeof(bad) - 1,
+			      "'t.csv' header (line 1, byte 5): invalid UTF-8 in the name of column 2");
+	open_fails_everywhere(overlong, sizeof(overlong) - 1,
+			      "'t.csv' header (line 1, byte 5): invalid UTF-8 in the name of column 2");
+	open_fails_everywhere(surrogate, sizeof(surrogate) - 1,
+			      "'t.csv' header (line 1, byte 7): invalid UTF-8 in the name of column 2");
+	open_fails_everywhere(cut, sizeof(cut) - 1,
+			      "'t.csv' header (line 1, byte 4): invalid UTF-8 in the name of column 2");
+
+	/* valid UTF-8 names are kept; without a header the first record is data (the scan checks it) */
+	csv = open_str("id,\"n\xc3\xa9\"\"e\",\xf0\x9f\x98\x80\n", 1);
+	assert_string_equal(mlg_csv_column_name(csv, 1), "n\xc3\xa9\"e");
+	assert_string_equal(mlg_csv_column_name(csv, 2), "\xf0\x9f\x98\x80");
+	mlg_csv_free(csv);
+	assert_int_equal(mlg_csv_open_mem(&csv, "t.csv", nul, sizeof(nul) - 1, NULL), MLG_EINVALID);
+	csv = open_str("a\xff,b\n", 0);
+	assert_string_equal(mlg_csv_column_name(csv, 0), "1");
+	mlg_csv_free(csv);
+}
+
+/* A UTF-16 file is named as such, with the way to convert it. */
+static void test_header_utf16(void **state)
+{
+	static const char le_bom[] = "\xff\xfei\0d\0,\0n\0\n\0" "1\0,\0a\0\n\0";
+	static const char be_bom[] = "\xfe\xff\0i\0d\0,\0n\0\n\0" "1\0,\0a\0\n";
+	static const char le[] = "i\0d\0,\0n\0a\0m\0e\0\n\0" "1\0,\0a\0\n\0";
+	static const char bom_cjk[] = "\xff\xfe\x2d\x4e\x87\x65\n";
+	struct mlg_csv_options opts = MLG_CSV_OPTIONS_INIT;
+	struct mlg_csv *csv;
+
+	(void)state;
+	open_fails_everywhere(le_bom, sizeof(le_bom) - 1,
+			      "'t.csv' header (line 1, byte 3): NUL bytes: the file looks like UTF-16 (it begins with the byte order mark FF FE): convert it to UTF-8, e.g. with iconv -f UTF-16 -t UTF-8");
+	open_fails_everywhere(be_bom, sizeof(be_bom) - 1,
+			      "'t.csv' header (line 1, byte 2): NUL bytes: the file looks like UTF-16 (it begins with the byte order mark FE FF): convert it to UTF-8, e.g. with iconv -f UTF-16 -t UTF-8");
+	open_fails_everywhere(le, sizeof(le) - 1,
+			      "'t.csv' header (line 1, byte 1): NUL bytes: the file looks like UTF-16 (7 of the 13 bytes of its column names are NUL): convert it to UTF-8, e.g. with iconv -f UTF-16 -t UTF-8");
+	/* no NUL byte (CJK text), but the byte order mark says it */
+	open_fails_everywhere(bom_cjk, sizeof(bom_cjk) - 1,
+			      "'t.csv' header (line 1, byte 0): invalid UTF-8: the file looks like UTF-16 (it begins with the byte order mark FF FE): convert it to UTF-8, e.g. with iconv -f UTF-16 -t UTF-8");
+	/* without a header too */
+	opts.header = 0;
+	assert_int_equal(mlg_csv_open_mem(&csv, "t.csv", le_bom, sizeof(le_bom) - 1, &opts),
+			 MLG_EINVALID);
+	assert_null(csv);
+	assert_string_equal(mlg_error_last(),
+			    "'t.csv' row 1 (line 1, byte 0): invalid UTF-8: the file looks like UTF-16 (it begins with the byte order mark FF FE): convert it to UTF-8, e.g. with iconv -f UTF-16 -t UTF-8");
+}
+
+/*
+ * A name given twice is an error (every check would read the first): the
+ * first repeat in file order, with both columns; empty names too; names
+ * that differ in case or by a byte are distinct.
+ */
+static void test_header_duplicates(void **state)
+{
+	static const char cut[] = "a,\"b\nb\",c,\"b\nb\"\n";
+	struct mlg_csv *csv;
+	char *many = mlg_xmalloc(10000 * 8 + 16), *p = many;
+
+	(void)state;
+	open_fails_everywhere("a,a\n1,9\n", 8,
+			      "'t.csv' header (line 1, byte 2): column 'a' appears twice (columns 1 and 2): every check would read the first");
+	open_fails_everywhere("x,b,\"a\",c,b,a\n", 14,
+			      "'t.csv' header (line 1, byte 10): column 'b' appears twice (columns 2 and 5): every check would read the first");
+	open_fails_everywhere("a,,b,\n", 6,
+			      "'t.csv' header (line 1, byte 5): column '' appears twice (columns 2 and 4): every check would read the first");
+	/* a line break in a name is shown escaped, at the line the repeat starts on */
+	open_fails_everywhere(cut, sizeof(cut) - 1,
+			      "'t.csv' header (line 2, byte 11): column 'b\\nb' appears twice (columns 2 and 4): every check would read the first");
+	csv = open_str("a,A,a \n", 1);
+	assert_int_equal(mlg_csv_ncolumns(csv), 3);
+	mlg_csv_free(csv);
+	/* 10,000 distinct names, then one repeat at the end */
+	for (int i = 0; i < 10000; i++)
+		p += sprintf(p, "%sc%d", i ? "," : "", i);
+	strcpy(p, "\n");
+	csv = open_str(many, 1);
+	assert_int_equal(mlg_csv_ncolumns(csv), 10000);
+	mlg_csv_free(csv);
+	strcpy(p, ",c5000\n");
+	assert_int_equal(mlg_csv_open_mem(&csv, "t.csv", many, strlen(many), NULL), MLG_EINVALID);
+	assert_non_null(strstr(mlg_error_last(), "column 'c5000' appears twice (columns 5001 and 10001)"));
+	free(many);
+}
+
 static void test_column_index(void **state)
 {
-	struct mlg_csv *csv = open_str("id,name,,name,Id\n", 1);
+	struct mlg_csv *csv = open_str("id,name,,Name,Id\n", 1);
 
 	assert_int_equal(mlg_csv_column_index(csv, "id"), 0);
 	assert_int_equal(mlg_csv_column_index(csv, "Id"), 4);
@@ -724,7 +855,7 @@ static void test_column_index(void **state)
 	assert_int_equal(mlg_csv_column_index(csv, ""), 2);
 	assert_int_equal(mlg_csv_column_index(csv, "missing"), -1);
 	assert_int_equal(mlg_csv_column_index(csv, "nam"), -1);
-	assert_string_equal(mlg_csv_column_name(csv, 3), "name");
+	assert_string_equal(mlg_csv_column_name(csv, 3), "Name");
 	assert_null(mlg_csv_column_name(csv, 5));
 	mlg_csv_free(csv);
 
@@ -788,6 +919,9 @@ int main(void)
 		cmocka_unit_test(test_long_field),
 		cmocka_unit_test(test_block_boundary),
 		cmocka_unit_test(test_column_index),
+		cmocka_unit_test(test_header_not_text),
+		cmocka_unit_test(test_header_utf16),
+		cmocka_unit_test(test_header_duplicates),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_read_error),
 		cmocka_unit_test(test_free_null),

@@ -16,6 +16,7 @@
 
 #include "mlgate/csv.h"
 #include "reader.h"
+#include "text.h"
 #include "util.h"
 
 static uint64_t rng = 1;
@@ -295,6 +296,47 @@ static void test_null_tokens(void **state)
 	mlg_strbuf_release(&c.text);
 }
 
+
+/*
+ * The scan's check of CSV bytes: the first NUL or invalid UTF-8 byte, what
+ * mlg_utf8_find_invalid() and memchr() find one after the other, through
+ * the AVX2 and the portable paths, wherever it lies in the 32- and 8-byte
+ * blocks.
+ */
+static void test_nul_or_invalid(void **state)
+{
+	static const unsigned char alphabet[] = { 'a', ',', '\n', 0, 0xc3, 0xa9, 0xe2, 0x82, 0xac, 0xff };
+	char buf[300];
+
+	(void)state;
+	for (int generic = 0; generic < 2; generic++) {
+		mlg_csvscan_force_generic(generic);
+		for (int round = 0; round < 20000; round++) {
+			size_t n = next_random() % sizeof(buf), from = n ? next_random() % n : 0;
+			size_t want, got;
+			const char *nul;
+
+			/* mostly ASCII, so that long runs reach the block loops */
+			for (size_t i = 0; i < n; i++)
+				buf[i] = next_random() % 64 ? 'a' + (char)(i % 26)
+							    : (char)alphabet[next_random() % sizeof(alphabet)];
+			want = mlg_utf8_find_invalid(buf, from, n);
+			nul = memchr(buf + from, 0, n - from);
+			if (nul && (size_t)(nul - buf) < want)
+				want = (size_t)(nul - buf);
+			got = mlg_utf8_find_invalid_or_nul(buf, from, n);
+			assert_int_equal(got, want);
+		}
+		for (size_t at = 0; at < 100; at++) {
+			memset(buf, 'x', 100);
+			buf[at] = '\0';
+			assert_int_equal(mlg_utf8_find_invalid_or_nul(buf, 0, 100), at);
+			assert_int_equal(mlg_utf8_find_invalid(buf, 0, 100), 100);
+		}
+	}
+	mlg_csvscan_force_generic(-1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -305,6 +347,7 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_incomplete),
 		cmocka_unit_test(test_null_tokens),
+		cmocka_unit_test(test_nul_or_invalid),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -41,7 +41,6 @@ struct plan {
 	struct column *cols;
 	size_t n;
 	cJSON *missing, *extra; /* lists for the observed values */
-	cJSON *duplicate;       /* declared columns the header names twice */
 	cJSON *forbidden;       /* forbidden columns that are there */
 	int order_wrong;
 	size_t max_examples;
@@ -109,7 +108,6 @@ static void free_plan(void *p)
 	free(s->cols);
 	cJSON_Delete(s->missing);
 	cJSON_Delete(s->extra);
-	cJSON_Delete(s->duplicate);
 	cJSON_Delete(s->forbidden);
 	free(s);
 }
@@ -130,7 +128,6 @@ static int prepare(void **out, const struct mlg_check *check, struct mlg_scan_se
 	s->cols = mlg_xcalloc((size_t)cJSON_GetArraySize(decl) + 1, sizeof(*s->cols));
 	s->missing = cJSON_CreateArray();
 	s->extra = cJSON_CreateArray();
-	s->duplicate = cJSON_CreateArray();
 	s->forbidden = cJSON_CreateArray();
 	cJSON_ArrayForEach(it, decl) {
 		struct column *c = &s->cols[s->n++];
@@ -140,9 +137,7 @@ static int prepare(void **out, const struct mlg_check *check, struct mlg_scan_se
 		parse_column(it, c, &why); /* validated at load time */
 		snprintf(c->why, sizeof(c->why), "not %s", mlg_type_name(c->type));
 		c->index = mlg_column_index(columns, ncolumns, c->name);
-		if (c->index >= 0 &&
-		    mlg_column_index(columns + c->index + 1, ncolumns - (size_t)c->index - 1, c->name) >= 0)
-			cJSON_AddItemToArray(s->duplicate, cJSON_CreateString(c->name));
+		/* a name the header gives twice never gets here: the reader refuses it */
 		if (c->index < 0) {
 			cJSON_AddItemToArray(s->missing, cJSON_CreateString(c->name));
 			continue;
@@ -328,16 +323,6 @@ static void end(const struct mlg_check *check, const struct mlg_scan_input *in, 
 			cJSON_ArrayForEach(it, x)
 				mlg_strbuf_addf(&msg, "%s %s", it == x->child ? "" : ",", it->valuestring);
 		}
-	}
-	if (cJSON_GetArraySize(s->duplicate)) {
-		const cJSON *it;
-
-		/* Only the first would be checked: the header is ambiguous. */
-		mlg_strbuf_addf(&msg, "%sthe header names column%s more than once:", msg.len ? "; " : "",
-				cJSON_GetArraySize(s->duplicate) > 1 ? "s" : "");
-		cJSON_ArrayForEach(it, s->duplicate)
-			mlg_strbuf_addf(&msg, "%s %s", it == s->duplicate->child ? "" : ",", it->valuestring);
-		cJSON_AddItemToObject(r->observed, "duplicate_columns", cJSON_Duplicate(s->duplicate, 1));
 	}
 	if (cJSON_GetArraySize(s->forbidden)) {
 		const cJSON *it;
