@@ -14,6 +14,7 @@
 #include "mlgate/error.h"
 #include "mlgate/promote.h"
 #include "mlgate/report.h"
+#include "text.h"
 #include "util.h"
 
 static const char usage_text[] =
@@ -84,6 +85,19 @@ static void on_progress(const struct mlg_check *check, const struct mlg_result *
 	fflush(p->out);
 }
 
+/*
+ * Prints prefix and the last error as one line with its control characters
+ * escaped: errors quote paths and values from the suite and its data, and
+ * some are printed outside the ::stop-commands:: region.
+ */
+static void run_error(const char *prefix)
+{
+	char *shown = mlg_text_one_line(mlg_error_last());
+
+	cli_error("%s%s", prefix, shown);
+	free(shown);
+}
+
 /* Annotations, the job summary and step outputs, inside GitHub Actions. */
 static void github_report(FILE *out, const struct mlg_run *run, const char *stop_token,
 			  int *report_error)
@@ -95,11 +109,11 @@ static void github_report(FILE *out, const struct mlg_run *run, const char *stop
 	fflush(out);
 	free(annotations);
 	if (summary && *summary && mlg_github_step_summary(run, summary) < 0) {
-		cli_error("%s", mlg_error_last());
+		run_error("");
 		*report_error = 1;
 	}
 	if (outputs && *outputs && mlg_github_outputs(run, outputs) < 0) {
-		cli_error("%s", mlg_error_last());
+		run_error("");
 		*report_error = 1;
 	}
 }
@@ -320,7 +334,7 @@ int cmd_run(int argc, char **argv)
 	if (changed_since) {
 		only = mlg_xcalloc(suite->nchecks + 1, sizeof(int));
 		if (mlg_changed_since(suite, changed_since, only) < 0) {
-			cli_error("%s", mlg_error_last());
+			run_error("");
 			code = EXIT_USAGE;
 			goto done;
 		}
@@ -353,11 +367,18 @@ int cmd_run(int argc, char **argv)
 		stop_token = mlg_github_stop_token();
 		fprintf(out, "::stop-commands::%s\n", stop_token);
 	}
-	fprintf(out, "mlgate: suite '%s' (%s): %zu check%s\n", suite->name, config, suite->nchecks,
-		suite->nchecks == 1 ? "" : "s");
+	{
+		/* the name may come from ${VAR}: one line, before any report */
+		char *name = mlg_text_one_line(suite->name), *file = mlg_text_one_line(config);
+
+		fprintf(out, "mlgate: suite '%s' (%s): %zu check%s\n", name, file, suite->nchecks,
+			suite->nchecks == 1 ? "" : "s");
+		free(name);
+		free(file);
+	}
 	fflush(out);
 	if (mlg_engine_run(&run, suite, &opts) < 0) {
-		cli_error("%s", mlg_error_last());
+		run_error("");
 		code = EXIT_NOT_EVALUATED;
 		goto done;
 	}
@@ -396,8 +417,7 @@ int cmd_run(int argc, char **argv)
 				code = promoted;
 			/* Record what was promoted next to the evidence. */
 			if (changed && json && mlg_report_write_json_doc(results_doc, json) < 0) {
-				cli_error("the promotion succeeded but could not be recorded: %s",
-					  mlg_error_last());
+				run_error("the promotion succeeded but could not be recorded: ");
 				if (code == EXIT_GATE_OPEN)
 					code = EXIT_NOT_EVALUATED;
 			}
@@ -410,7 +430,7 @@ int cmd_run(int argc, char **argv)
 	/* Monitoring is not the gate: a Pushgateway that is down is reported
 	 * but does not change the verdict. */
 	if (pushgateway && mlg_report_push_metrics(run, pushgateway) < 0)
-		cli_error("warning: metrics not pushed: %s", mlg_error_last());
+		run_error("warning: metrics not pushed: ");
 	if (report_error && code == EXIT_GATE_OPEN)
 		code = EXIT_NOT_EVALUATED;
 	/* Told to stop after the checks had finished: the reports are those of

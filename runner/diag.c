@@ -5,19 +5,28 @@
 
 #include "jsonc.h"
 #include "mlgate/suite.h"
+#include "text.h"
 #include "util.h"
 
+/*
+ * Takes `message` (freed here). Every part is stored as one line with its
+ * control characters escaped (text.h): a message quotes suite values, and
+ * those may come from ${VAR} (a pull request's title, say); diagnostics
+ * are printed before any ::stop-commands:: region, so a newline in one
+ * would start a workflow command line of its own.
+ */
 static void add_item(struct mlg_diag *diag, const char *path, int line, int col, char *message)
 {
 	struct mlg_diag_item *it;
 
 	MLG_ALLOC_GROW(diag->items, diag->count + 1, diag->alloc);
 	it = &diag->items[diag->count++];
-	it->file = mlg_xstrdup(diag->file ? diag->file : "");
-	it->path = mlg_xstrdup(path ? path : "");
+	it->file = mlg_text_one_line(diag->file);
+	it->path = mlg_text_one_line(path);
 	it->line = line;
 	it->column = col;
-	it->message = message;
+	it->message = mlg_text_one_line(message);
+	free(message);
 }
 
 void mlg_diag__add_at(struct mlg_diag *diag, const char *path, int line, int col, const char *msg);

@@ -20,7 +20,10 @@
  * entity is refused as soon as the reader reaches it.
  *
  * Thread safety: no global state but libxml2's, initialised once; errors
- * go to a handler of the reader, never to libxml2's global one.
+ * go to a handler of the reader, and those libxml2's encoding and I/O
+ * layers raise with no parser (a byte the declared encoding cannot
+ * convert) to the calling thread's handlers, set for the time of one
+ * import (libxml2 keeps them per thread), never to stderr.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -722,6 +725,9 @@ static int read_failed(struct importer *im)
 	}
 	if (!im->have_error)
 		return mlg_error_code(MLG_EINVALID, "'%s' is not well-formed XML", im->name);
+	/* raised by the encoding layer, with no position */
+	if (im->err_line <= 0)
+		return mlg_error_code(MLG_EINVALID, "'%s' is not well-formed XML: %s", im->name, im->err.buf);
 	return mlg_error_code(MLG_EINVALID, "'%s' is not well-formed XML: %s (line %d, column %d)%s", im->name,
 			      im->err.buf, im->err_line, im->err_col,
 			      at_end(im) ? ", where the file ends: it may be cut short" : "");
@@ -784,9 +790,47 @@ static int import(struct importer *im)
 	return 0;
 }
 
+/* libxml2's generic (unstructured) messages: the structured handler has them already. */
+static void quiet_generic(void *ctx, const char *msg, ...)
+{
+	(void)ctx;
+	(void)msg;
+}
+
+/* The calling thread's libxml2 error handlers, saved around one import. */
+struct xml_handlers {
+	xmlStructuredErrorFunc structured;
+	void *structured_ctx;
+	xmlGenericErrorFunc generic;
+	void *generic_ctx;
+};
+
+/*
+ * Routes errors raised with no parser context to this import's handler,
+ * in the calling thread only (libxml2 2.9+ built with threads keeps these
+ * globals per thread), so that nothing is printed to stderr while another
+ * thread imports another file.
+ */
+static void xml_handlers_push(struct xml_handlers *saved, struct importer *im)
+{
+	saved->structured = xmlStructuredError;
+	saved->structured_ctx = xmlStructuredErrorContext;
+	saved->generic = xmlGenericError;
+	saved->generic_ctx = xmlGenericErrorContext;
+	xmlSetStructuredErrorFunc(im, on_xml_error);
+	xmlSetGenericErrorFunc(NULL, quiet_generic);
+}
+
+static void xml_handlers_pop(const struct xml_handlers *saved)
+{
+	xmlSetStructuredErrorFunc(saved->structured_ctx, saved->structured);
+	xmlSetGenericErrorFunc(saved->generic_ctx, saved->generic);
+}
+
 static int import_source(struct mlg_junit_totals *out, struct source *src, const char *name,
 			 const struct mlg_junit_options *opts)
 {
+	struct xml_handlers saved;
 	static const struct mlg_junit_options defaults = MLG_JUNIT_OPTIONS_INIT;
 	struct importer im;
 	int error;
@@ -801,13 +845,18 @@ static int import_source(struct mlg_junit_totals *out, struct source *src, const
 	im.totals = out;
 	im.src = src;
 	im.tc.capture_depth = -1;
+	xml_handlers_push(&saved, &im);
 	im.reader = xmlReaderForIO(io_read, NULL, src, NULL, NULL, READER_OPTIONS);
-	if (!im.reader)
+	if (!im.reader) {
+		xml_handlers_pop(&saved);
+		mlg_strbuf_release(&im.err);
 		return mlg_error_code(MLG_ERROR, "cannot start reading '%s' as XML", im.name);
+	}
 	error = import(&im);
 	xmlFreeTextReader(im.reader);
 	if (im.doc)
 		xmlFreeDoc(im.doc);
+	xml_handlers_pop(&saved);
 	while (im.nsuites)
 		free(im.suites[--im.nsuites].name);
 	free(im.suites);

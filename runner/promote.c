@@ -12,6 +12,7 @@
 #include "mlgate/error.h"
 #include "mlgate/promote.h"
 #include "mlgate/value.h"
+#include "text.h"
 #include "util.h"
 
 /* A link to the CI job, from the variables GitHub, GitLab and Jenkins set. */
@@ -117,17 +118,44 @@ static char *resolve(const struct mlg_suite *suite, const char *path)
 	return path[0] == '/' ? mlg_xstrdup(path) : mlg_xasprintf("%s/%s", suite->dir, path);
 }
 
-/* A failure message with the entry's URL shown masked (credentials, query values). */
+/* Longest failure message printed, in bytes: a registry's answer is quoted in it. */
+#define SHOWN_MESSAGE_MAX 1000
+
+/*
+ * A failure message with the entry's URL shown masked (credentials, query
+ * values), as one bounded line: it quotes what the registry answered, and
+ * that text (ESC, CR, a newline and "::add-mask::") must not act on the
+ * terminal or the CI log. Caller frees.
+ */
 static char *shown_message(const char *msg, const cJSON *entry)
 {
 	const char *url = mlg_json_string(entry, "url");
-	char *shown, *out;
+	char *masked, *out;
+	size_t len;
 
-	if (!url || !*url)
-		return mlg_xstrdup(msg);
-	shown = mlg_http_shown_url(url);
-	out = mlg_str_replace(msg, url, shown);
-	free(shown);
+	if (url && *url) {
+		char *shown = mlg_http_shown_url(url);
+
+		masked = mlg_str_replace(msg, url, shown);
+		free(shown);
+	} else {
+		masked = mlg_xstrdup(msg);
+	}
+	out = mlg_text_one_line(masked);
+	free(masked);
+	len = strlen(out);
+	if (len > SHOWN_MESSAGE_MAX) {
+		/* not inside a character, nor inside an escape such as "\x1B" */
+		len = mlg_utf8_complete_end(out, 0, SHOWN_MESSAGE_MAX);
+		for (size_t k = len; k > 0 && k + 6 > len; k--)
+			if (out[k - 1] == '\\') {
+				len = k - 1;
+				break;
+			}
+		masked = mlg_xasprintf("%.*s...", (int)len, out);
+		free(out);
+		out = masked;
+	}
 	return out;
 }
 

@@ -73,21 +73,34 @@ char *mlg_mask(const char *s, const char *const *secrets, size_t n)
 	return out;
 }
 
+/* Bytes of a response body quoted in a message. */
+#define EXCERPT_MAX 200
+
 char *mlg_body_excerpt(const struct mlg_http_response *res)
 {
 	struct mlg_strbuf sb = MLG_STRBUF_INIT;
-	char *clean;
+	size_t n = res->body_len < EXCERPT_MAX ? res->body_len : EXCERPT_MAX;
+	char *shown;
 
-	for (size_t i = 0; i < res->body_len && sb.len < 200; i++) {
+	/* not inside a character: a cut one would show as U+FFFD */
+	if (n < res->body_len)
+		n = mlg_utf8_complete_end(res->body, 0, n);
+	for (size_t i = 0; i < n; i++) {
 		char c = res->body[i];
 
-		mlg_strbuf_addch(&sb, c == '\n' || c == '\r' || c == '\t' ? ' ' : c);
+		if (!c)
+			mlg_strbuf_addstr(&sb, "\\x00");
+		else
+			mlg_strbuf_addch(&sb, c == '\n' || c == '\r' || c == '\t' ? ' ' : c);
 	}
-	if (res->body_len > 200)
+	if (res->body_len > n)
 		mlg_strbuf_addstr(&sb, "...");
-	clean = mlg_text_clean(mlg_strbuf_str(&sb), 1);
+	/* One line a terminal, a CI log or a report shows as it is: C0 and C1
+	 * controls, DEL and the bidirectional controls (U+202A-U+202E,
+	 * U+2066-U+2069) escaped, bad UTF-8 as U+FFFD, a NUL as "\\x00". */
+	shown = mlg_text_one_line(mlg_strbuf_str(&sb));
 	mlg_strbuf_release(&sb);
-	return clean;
+	return shown;
 }
 
 int mlg_promote__send(const struct mlg_promote_call *call, const char *method, const char *url,

@@ -445,12 +445,18 @@ void mlg_report_term_line(FILE *out, const struct mlg_check *check,
 {
 	const char *color;
 	const char *text = label(check, result, &color);
+	char *name, *msg;
 
 	if (opts->quiet && (result->status == MLG_STATUS_PASSED || result->status == MLG_STATUS_SKIPPED))
 		return;
+	/* names and messages carry data: one line each, nothing the terminal acts on */
+	name = mlg_text_one_line(check->name);
+	msg = mlg_text_one_line(result->message);
 	fprintf(out, "%s%s%s %s  %s%s(%.2fs)%s\n", opts->color ? color : "", text,
-		opts->color ? RESET : "", check->name, result->message ? result->message : "",
+		opts->color ? RESET : "", name, msg,
 		opts->color ? DIM " " : " ", result->duration_s, opts->color ? RESET : "");
+	free(name);
+	free(msg);
 	if (mlg_report__metrics(result->observed)) {
 		struct mlg_strbuf sb = MLG_STRBUF_INIT;
 
@@ -459,6 +465,18 @@ void mlg_report_term_line(FILE *out, const struct mlg_check *check,
 		fputs(mlg_strbuf_str(&sb), out);
 		mlg_strbuf_release(&sb);
 	}
+}
+
+/*
+ * Prints prefix, then JSON text as one line: cJSON escapes C0 controls
+ * already, but not DEL, C1 or bidirectional controls, nor invalid UTF-8.
+ */
+static void put_escaped(FILE *out, const char *prefix, const char *json)
+{
+	char *t = mlg_text_one_line(json);
+
+	fprintf(out, "%s%s\n", prefix, t);
+	free(t);
 }
 
 static int is_problem(const struct mlg_result *r)
@@ -476,21 +494,26 @@ void mlg_report_term_summary(FILE *out, const struct mlg_run *run,
 	for (size_t i = 0; i < run->suite->nchecks; i++) {
 		const struct mlg_check *chk = &run->suite->checks[i];
 		const struct mlg_result *r = &run->results[i];
-		char *o, *e;
+		char *o, *e, *name, *file, *msg;
 		const cJSON *ex;
 
 		if (!is_problem(r))
 			continue;
 		if (!n++)
 			fprintf(out, "\n%sProblems:%s\n", opts->color ? BOLD : "", opts->color ? RESET : "");
-		fprintf(out, "\n%zu) %s [%s%s] (%s:%d)\n   %s\n", n, chk->name, mlg_status_name(r->status),
-			chk->severity_warn ? ", warning" : "", run->suite->file, chk->line,
-			r->message ? r->message : "");
+		name = mlg_text_one_line(chk->name);
+		file = mlg_text_one_line(run->suite->file);
+		msg = mlg_text_one_line(r->message);
+		fprintf(out, "\n%zu) %s [%s%s] (%s:%d)\n   %s\n", n, name, mlg_status_name(r->status),
+			chk->severity_warn ? ", warning" : "", file, chk->line, msg);
+		free(name);
+		free(file);
+		free(msg);
 		/* a metrics table is printed under the check's line already */
 		o = mlg_report__observed_text(r->observed);
 		e = cJSON_PrintUnformatted(r->expected);
 		if (o && strcmp(o, "{}"))
-			fprintf(out, "   observed: %s\n", o);
+			put_escaped(out, "   observed: ", o);
 		if (mlg_report__metrics(r->observed)) {
 			int rows = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(r->observed, "metrics"));
 
@@ -498,7 +521,7 @@ void mlg_report_term_summary(FILE *out, const struct mlg_run *run,
 				mlg_plural((unsigned long long)rows));
 		}
 		if (e && strcmp(e, "{}"))
-			fprintf(out, "   expected: %s\n", e);
+			put_escaped(out, "   expected: ", e);
 		cJSON_free(o);
 		cJSON_free(e);
 		if (cJSON_GetArraySize(r->examples)) {
@@ -506,12 +529,16 @@ void mlg_report_term_summary(FILE *out, const struct mlg_run *run,
 			cJSON_ArrayForEach(ex, r->examples) {
 				char *t = cJSON_PrintUnformatted(ex);
 
-				fprintf(out, "     %s\n", t ? t : "");
+				put_escaped(out, "     ", t);
 				cJSON_free(t);
 			}
 		}
 		if (r->details) {
-			const char *p = r->details;
+			/* command output: its lines stay lines, but none starts
+			 * with a CR, an escape sequence or anything else the
+			 * terminal would act on */
+			char *lines = mlg_text_lines(r->details);
+			const char *p = lines;
 
 			while (*p) {
 				const char *nl = strchr(p, '\n');
@@ -520,6 +547,7 @@ void mlg_report_term_summary(FILE *out, const struct mlg_run *run,
 				fprintf(out, "   | %.*s\n", (int)len, p);
 				p += len + (nl != NULL);
 			}
+			free(lines);
 		}
 	}
 	fprintf(out, "\n%s%zu check%s: %zu passed, %zu failed, %zu error%s, %zu skipped, %zu warning%s in %.2fs: gate %s%s%s\n",

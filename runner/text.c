@@ -84,7 +84,8 @@ static int is_bidi_control(unsigned long cp)
 	       (cp >= 0x2066 && cp <= 0x2069);
 }
 
-char *mlg_text_one_line(const char *s)
+/* mlg_text_one_line(), or with `lines` mlg_text_lines(). */
+static char *escape_controls(const char *s, int lines)
 {
 	struct mlg_strbuf sb = MLG_STRBUF_INIT;
 	const unsigned char *p = (const unsigned char *)(s ? s : "");
@@ -98,7 +99,11 @@ char *mlg_text_one_line(const char *s)
 			p++;
 			continue;
 		}
-		if (cp == '\n')
+		if (lines && cp == '\n')
+			mlg_strbuf_addch(&sb, '\n');
+		else if (lines && cp == '\r' && (p[1] == '\n' || !p[1]))
+			; /* a CRLF line end: the line ends all the same */
+		else if (cp == '\n')
 			mlg_strbuf_addstr(&sb, "\\n");
 		else if (cp == '\r')
 			mlg_strbuf_addstr(&sb, "\\r");
@@ -113,4 +118,14 @@ char *mlg_text_one_line(const char *s)
 		p += n;
 	}
 	return mlg_strbuf_detach(&sb);
+}
+
+char *mlg_text_one_line(const char *s)
+{
+	return escape_controls(s, 0);
+}
+
+char *mlg_text_lines(const char *s)
+{
+	return escape_controls(s, 1);
 }

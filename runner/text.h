@@ -21,6 +21,16 @@ char *mlg_text_clean(const char *s, int xml);
  */
 char *mlg_text_one_line(const char *s);
 
+/**
+ * mlg_text_one_line() for text of several lines (command output): each
+ * "\n" stays a line break (a CR just before one, or at the end, is
+ * dropped); everything else that acts on a terminal is escaped within its
+ * line. So a line may begin with anything the text says, but never with a
+ * cursor movement or a CR that overwrites it. NULL reads as "". The caller
+ * frees the result.
+ */
+char *mlg_text_lines(const char *s);
+
 /** 1 when `s` is valid UTF-8 (what mlg_text_clean(s, 0) would not change). */
 int mlg_text_is_utf8(const char *s);
 

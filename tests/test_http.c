@@ -35,6 +35,7 @@
 
 #include "mlgate/error.h"
 #include "mlgate/http.h"
+#include "promote_internal.h"
 
 static double now_s(void)
 {
@@ -611,6 +612,62 @@ static void test_send_retryable_exhausted(void **state)
 	end_live();
 }
 
+static void excerpt_is(const char *body, size_t len, const char *want)
+{
+	struct mlg_http_response res;
+	char *got;
+
+	memset(&res, 0, sizeof(res));
+	res.body = (char *)body;
+	res.body_len = len;
+	got = mlg_body_excerpt(&res);
+	if (strcmp(got, want)) {
+		print_error("mlg_body_excerpt: got '%s', want '%s'\n", got, want);
+		free(got);
+		fail();
+	}
+	free(got);
+}
+
+/* A registry's answer quoted in a message: one line, and nothing in it a
+ * terminal or a CI log acts on (C0, DEL, C1 and bidirectional controls). */
+static void test_body_excerpt_escapes_controls(void **state)
+{
+	static const char hostile[] = "<h1>\x1b[2Kbad\r::add-mask::x\n\x7f \xc2\x9b" "31m "
+				      "\xe2\x80\xae" "exe.gnp \xe2\x81\xa6" "x\xe2\x81\xa9 \xe2\x80\xaa\xe2\x80\xac \xff\x00z";
+	char big[300];
+
+	(void)state;
+	excerpt_is("", 0, "");
+	excerpt_is("{\"error_code\": \"X\"}", 19, "{\"error_code\": \"X\"}");
+	excerpt_is("caf\xc3\xa9\tok\r\n", 10, "caf\xc3\xa9 ok  ");
+	excerpt_is(hostile, sizeof(hostile) - 1,
+		   "<h1>\\x1B[2Kbad ::add-mask::x \\x7F \\u009B31m \\u202Eexe.gnp \\u2066x\\u2069 "
+		   "\\u202A\\u202C \xef\xbf\xbd\\x00z");
+	/* 200 bytes at most, cut between characters: 99 "é" and "..." */
+	for (size_t i = 0; i + 1 < sizeof(big); i += 2)
+		memcpy(big + i, "\xc3\xa9", 2);
+	{
+		struct mlg_strbuf want = MLG_STRBUF_INIT;
+
+		for (int i = 0; i < 100; i++)
+			mlg_strbuf_addstr(&want, "\xc3\xa9");
+		mlg_strbuf_addstr(&want, "...");
+		excerpt_is(big, sizeof(big), mlg_strbuf_str(&want));
+		mlg_strbuf_release(&want);
+		/* one byte later: the cut character is left out, not U+FFFD */
+		want = (struct mlg_strbuf)MLG_STRBUF_INIT;
+		mlg_strbuf_addstr(&want, "x");
+		for (int i = 0; i < 99; i++)
+			mlg_strbuf_addstr(&want, "\xc3\xa9");
+		mlg_strbuf_addstr(&want, "...");
+		big[0] = 'x';
+		memmove(big + 1, big + 2, sizeof(big) - 2);
+		excerpt_is(big, sizeof(big) - 1, mlg_strbuf_str(&want));
+		mlg_strbuf_release(&want);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -626,6 +683,7 @@ int main(void)
 		cmocka_unit_test(test_send_408_429_retried),
 		cmocka_unit_test(test_send_302_returned),
 		cmocka_unit_test(test_send_retryable_exhausted),
+		cmocka_unit_test(test_body_excerpt_escapes_controls),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

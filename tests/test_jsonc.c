@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -75,6 +76,12 @@ static void parse_bad_at(const char *text, size_t len, int want_line, int want_c
 			 want_col, mlg_error_last());
 	if (msg_part && !strstr(mlg_error_last(), msg_part))
 		fail_msg("<<%s>>: message '%s' lacks '%s'", text, mlg_error_last(), msg_part);
+}
+
+/* parse_bad_at() for a text without NUL bytes. */
+static void parse_bad_str(const char *text, int want_line, int want_col, const char *msg_part)
+{
+	parse_bad_at(text, strlen(text), want_line, want_col, msg_part);
 }
 
 /*
@@ -185,7 +192,7 @@ static void test_comments_in_strings_with_escapes(void **state)
 static void test_comment_only_document(void **state)
 {
 	(void)state;
-	parse_bad_at("// nothing here\n/* at all */\n", strlen("// nothing here\n/* at all */\n"), 3,
+	parse_bad_str("// nothing here\n/* at all */\n", 3,
 		     1, "empty");
 	parse_bad_at("", 0, 1, 1, "empty");
 }
@@ -491,6 +498,124 @@ static void test_nul_byte(void **state)
 	parse_bad_at("{}\0", 3, 1, 3, "NUL");
 }
 
+/* ---- hostile text: bad UTF-8, \u0000, lone surrogates ---- */
+
+static void test_invalid_utf8(void **state)
+{
+	(void)state;
+	/* a stray byte, an overlong NUL (C0 80), an overlong '/' (E0 80 AF),
+	 * an encoded surrogate (ED A0 80), a sequence cut by the end */
+	parse_bad_str("{\"a\": \"x\xFFy\"}", 1, 9, "invalid UTF-8 (byte 0xFF)");
+	parse_bad_str("{\n\"a\": \"x\xC0\x80\"}", 2, 8, "invalid UTF-8 (byte 0xC0)");
+	parse_bad_str("{\"k\xE0\x80\xAF\": 1}", 1, 4, "invalid UTF-8");
+	parse_bad_str("{\"a\": \"\xED\xA0\x80\"}", 1, 8, "invalid UTF-8");
+	parse_bad_str("{\"a\": 1} \xE2\x82", 1, 10, "invalid UTF-8");
+	/* columns count characters: the bad byte after an "é" */
+	parse_bad_str("{\"a\": \"\xC3\xA9\xFF\"}", 1, 9, "invalid UTF-8");
+}
+
+static void test_utf8_in_comments_and_valid_text(void **state)
+{
+	struct parsed p;
+
+	(void)state;
+	/* a comment in another encoding is blanked before the check */
+	parse_ok("// caf\xE9\n{\"a\": \"\xE2\x82\xAC \xF0\x9F\x98\x80\"} /* \xFF */", &p);
+	assert_string_equal(mlg_json_string(p.root, "a"), "\xE2\x82\xAC \xF0\x9F\x98\x80");
+	parsed_free(&p);
+}
+
+static void test_escaped_nul_refused(void **state)
+{
+	const char *t = "{\n  \"file\": \"m.json\\u0000../../etc/passwd\"\n}";
+
+	(void)state;
+	/* at the backslash of the escape */
+	parse_bad_at(t, strlen(t), 2, 18, "\\u0000");
+	t = "{\"a\\u0000b\": 1}";
+	parse_bad_at(t, strlen(t), 1, 4, "\\u0000");
+}
+
+static void test_lone_surrogates_refused(void **state)
+{
+	struct parsed p;
+	const char *t;
+
+	(void)state;
+	t = "{\"a\": \"x\\ud800y\"}";
+	parse_bad_at(t, strlen(t), 1, 9, "lone high surrogate");
+	t = "{\"a\": \"x\\uDBFF\\u0041\"}";
+	parse_bad_at(t, strlen(t), 1, 9, "lone high surrogate");
+	t = "{\"a\": \"\\ud800\"}";
+	parse_bad_at(t, strlen(t), 1, 8, "surrogate");
+	t = "{\"a\": \"\\udc00\"}";
+	parse_bad_at(t, strlen(t), 1, 8, "lone low surrogate");
+	t = "{\"a\": \"\\ud800\\u00";
+	parse_bad_at(t, strlen(t), 1, 18, "4 hexadecimal digits");
+	/* a pair is one character: U+1F600 */
+	parse_ok("{\"a\": \"\\uD83D\\uDE00\", \"b\": \"\\u0041\\u00e9\"}", &p);
+	assert_string_equal(mlg_json_string(p.root, "a"), "\xF0\x9F\x98\x80");
+	assert_string_equal(mlg_json_string(p.root, "b"), "A\xC3\xA9");
+	parsed_free(&p);
+}
+
+/* 100,000 keys: duplicate detection must not scan every earlier key for
+ * each one (it took 28 s). The assertions are on counts; the time is
+ * printed for the record. */
+static void test_many_keys_linear(void **state)
+{
+	enum { N = 100000 };
+	struct mlg_strbuf sb = MLG_STRBUF_INIT;
+	struct parsed p;
+	struct timespec t0, t1;
+	int line, col;
+
+	(void)state;
+	mlg_strbuf_addstr(&sb, "{");
+	for (int i = 0; i < N; i++)
+		mlg_strbuf_addf(&sb, "%s\"key%d\": %d", i ? ", " : "", i, i);
+	/* and two duplicates, one of the first key, one of a late one */
+	mlg_strbuf_addstr(&sb, ", \"key0\": 1, \"key99999\": 2}");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (parse_len(mlg_strbuf_str(&sb), sb.len, &p, &line, &col) != 0)
+		fail_msg("should parse: %s", mlg_error_last());
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	print_message("# %d keys parsed in %.3f s\n", N,
+		      (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	assert_int_equal(cJSON_GetArraySize(p.root), N + 2);
+	assert_int_equal(mlg_jsonpos_duplicates(p.pos), 2);
+	assert_string_equal(mlg_jsonpos_duplicate(p.pos, 0, &line, &col), "key0");
+	assert_string_equal(mlg_jsonpos_duplicate(p.pos, 1, &line, &col), "key99999");
+	pos_is(&p, "key50000", 1, (int)(strstr(mlg_strbuf_str(&sb), "\"key50000\"") - mlg_strbuf_str(&sb)) + 1);
+	parsed_free(&p);
+	mlg_strbuf_release(&sb);
+}
+
+/* Objects on either side of the switch from a scan to a map (16 keys). */
+static void test_duplicates_around_map_threshold(void **state)
+{
+	(void)state;
+	for (int n = 14; n <= 20; n++) {
+		for (int d = 0; d < n; d += 3) {
+			struct mlg_strbuf sb = MLG_STRBUF_INIT;
+			struct parsed p;
+			int line, col;
+
+			mlg_strbuf_addstr(&sb, "{");
+			for (int i = 0; i < n; i++)
+				mlg_strbuf_addf(&sb, "%s\"k%d\": %d", i ? ", " : "", i, i);
+			mlg_strbuf_addf(&sb, ", \"k%d\": 0, \"new\": 1}", d);
+			parse_ok(mlg_strbuf_str(&sb), &p);
+			assert_int_equal(mlg_jsonpos_duplicates(p.pos), 1);
+			mlg_jsonpos_duplicate(p.pos, 0, &line, &col);
+			assert_int_equal(cJSON_GetArraySize(p.root), n + 2);
+			pos_is(&p, "new", 1, (int)(strstr(mlg_strbuf_str(&sb), "\"new\"") - mlg_strbuf_str(&sb)) + 1);
+			parsed_free(&p);
+			mlg_strbuf_release(&sb);
+		}
+	}
+}
+
 static void test_syntax_errors_exact(void **state)
 {
 	const char *t;
@@ -661,6 +786,12 @@ int main(void)
 		cmocka_unit_test(test_no_false_duplicate_with_newline_in_key),
 		cmocka_unit_test(test_duplicates_none_on_null),
 		cmocka_unit_test(test_nul_byte),
+		cmocka_unit_test(test_invalid_utf8),
+		cmocka_unit_test(test_utf8_in_comments_and_valid_text),
+		cmocka_unit_test(test_escaped_nul_refused),
+		cmocka_unit_test(test_lone_surrogates_refused),
+		cmocka_unit_test(test_many_keys_linear),
+		cmocka_unit_test(test_duplicates_around_map_threshold),
 		cmocka_unit_test(test_syntax_errors_exact),
 		cmocka_unit_test(test_syntax_errors_near),
 		cmocka_unit_test(test_valid_edge_documents),

@@ -18,6 +18,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <libxml/globals.h>
+#include <libxml/xmlerror.h>
+
 #include "mlgate/error.h"
 #include "mlgate/junit_import.h"
 #include "util.h"
@@ -825,6 +828,56 @@ static void test_status_names(void **state)
 	assert_string_equal(mlg_junit_status_name(MLG_JUNIT_SKIPPED), "skipped");
 }
 
+/* libxml2's handlers of the calling thread, to see them restored. */
+static int seen_structured, seen_generic;
+
+#if LIBXML_VERSION >= 21200
+static void test_structured(void *ctx, const xmlError *e)
+#else
+static void test_structured(void *ctx, xmlErrorPtr e)
+#endif
+{
+	(void)ctx;
+	(void)e;
+	seen_structured++;
+}
+
+static void test_generic(void *ctx, const char *msg, ...)
+{
+	(void)ctx;
+	(void)msg;
+	seen_generic++;
+}
+
+/*
+ * A byte the declared encoding cannot convert is raised by libxml2's
+ * encoding layer with no parser context, to the thread's global handlers
+ * (stderr by default): it is the import's message, the caller's handlers
+ * see nothing and are theirs again afterwards.
+ */
+static void test_encoding_error_kept_and_handlers_restored(void **state)
+{
+	static const char xml[] = "<?xml version=\"1.0\" encoding=\"Shift_JIS\"?>\n"
+				  "<testsuite name=\"s\x82\" tests=\"1\"><testcase name=\"t\" classname=\"c\"/></testsuite>\n";
+	struct mlg_junit_totals t;
+
+	(void)state;
+	xmlSetStructuredErrorFunc(&seen_structured, test_structured);
+	xmlSetGenericErrorFunc(&seen_generic, test_generic);
+	seen_structured = seen_generic = 0;
+	assert_int_equal(mlg_junit_import_memory(&t, xml, sizeof(xml) - 1, NULL), MLG_EINVALID);
+	if (!strstr(mlg_error_last(), "is not well-formed XML: input conversion failed"))
+		fail_msg("message: %s", mlg_error_last());
+	assert_int_equal(seen_structured, 0);
+	assert_int_equal(seen_generic, 0);
+	assert_ptr_equal(xmlStructuredError, test_structured);
+	assert_ptr_equal(xmlStructuredErrorContext, &seen_structured);
+	assert_ptr_equal(xmlGenericError, test_generic);
+	assert_ptr_equal(xmlGenericErrorContext, &seen_generic);
+	xmlSetStructuredErrorFunc(NULL, NULL);
+	xmlSetGenericErrorFunc(NULL, NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -848,6 +901,7 @@ int main(void)
 		cmocka_unit_test(test_random_mutations),
 		cmocka_unit_test(test_options_version),
 		cmocka_unit_test(test_status_names),
+		cmocka_unit_test(test_encoding_error_kept_and_handlers_restored),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

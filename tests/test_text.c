@@ -89,6 +89,31 @@ static void test_clean_keeps_valid_and_replaces_invalid(void **state)
 	assert_false(mlg_text_is_utf8("\xe0\x80\x80"));
 }
 
+static void lines_is(const char *in, const char *want)
+{
+	char *got = mlg_text_lines(in);
+
+	if (strcmp(got, want)) {
+		print_error("mlg_text_lines: got '%s', want '%s'\n", got, want);
+		free(got);
+		fail();
+	}
+	free(got);
+}
+
+static void test_lines_keep_line_breaks_escape_the_rest(void **state)
+{
+	(void)state;
+	lines_is(NULL, "");
+	lines_is("a\nb\n", "a\nb\n");
+	/* CRLF line ends read as line ends; a CR inside a line is shown */
+	lines_is("a\r\nb\r", "a\nb");
+	lines_is("ok\rFAIL\n", "ok\\rFAIL\n");
+	lines_is("\x1b[2K\x1b[1Gok\n::add-mask::x\tz\x7f",
+		 "\\x1B[2K\\x1B[1Gok\n::add-mask::x\\tz\\x7F");
+	lines_is("\xc2\x9b" "31m \xe2\x80\xae" "cba\xff", "\\u009B31m \\u202Ecba\xef\xbf\xbd");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -97,6 +122,7 @@ int main(void)
 		cmocka_unit_test(test_one_line_escapes_controls),
 		cmocka_unit_test(test_one_line_invalid_utf8),
 		cmocka_unit_test(test_clean_keeps_valid_and_replaces_invalid),
+		cmocka_unit_test(test_lines_keep_line_breaks_escape_the_rest),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -403,6 +403,71 @@ hostile_summary_is_inert() {
 	hostile_has "$f" '&lt;img src=x onerror=alert(1)&gt;'
 }
 
+# A registry's error answer is quoted in the promotion's failure message:
+# its ESC, CR, newlines, bidirectional and C1 controls and "::" lines are
+# shown escaped, on one bounded line (runner/promote.c, promote_send.c).
+test_hostile_registry_error_message_escaped() {
+	local port pid rc longest
+	port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	cat > server.py <<'EOF'
+import http.server, json, sys, time
+msg = "bad\n::add-mask::leak\r\x1b[2K\x1b[1Gok \u202egnp.exe \u0085x" + "y" * 5000
+body = json.dumps({"error_code": "INVALID_PARAMETER_VALUE\n::error::forged", "message": msg}).encode()
+if sys.argv[2] == "plain":
+    body = ("<html>\n::add-mask::plain\r\x1b[31m \u202eevil \u2066x\u2069 \u0085 </html>").encode()
+class H(http.server.BaseHTTPRequestHandler):
+    def answer(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        if n:
+            self.rfile.read(n)
+        self.send_response(400)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    do_GET = do_POST = do_PATCH = do_DELETE = answer
+    def log_message(self, *a):
+        pass
+s = http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H)
+s.timeout = 0.2
+open("listening", "w").close()
+end = time.time() + 60
+while time.time() < end:
+    s.handle_request()
+EOF
+	printf '{"auc": 0.9}\n' > m.json
+	cat > mlgate.json <<EOF
+{ "checks": [ { "kind": "model.metric", "file": "m.json", "path": "auc", "min": 0.5 } ],
+  "gate": { "promote": [ { "registry": "mlflow", "url": "http://127.0.0.1:$port", "model": "m",
+                           "version": "1", "alias": "champion", "attempts": 1 } ] } }
+EOF
+	for mode in json plain; do
+		rm -f listening
+		python3 server.py "$port" "$mode" >listener.log 2>&1 &
+		pid=$!
+		for _ in $(seq 50); do [ -e listening ] && break; sleep 0.1; done
+		MLFLOW_TRACKING_TOKEN=t GITHUB_ACTIONS= mlg run --promote >out.txt 2>&1
+		rc=$?
+		kill "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+		[ "$rc" = 4 ] || { echo "$mode: exit $rc, expected 4"; cat -A out.txt | tail; return 1; }
+		! grep -q '^::' out.txt || { echo "$mode: the registry's answer forged a workflow command"; grep -n '^::' out.txt; return 1; }
+		! grep -q $'[\r\033]' out.txt || { echo "$mode: raw control characters from the registry"; cat -A out.txt; return 1; }
+		! grep -q $'\u202e\|\u2066\|\xc2\x85' out.txt || { echo "$mode: raw bidi or C1 controls from the registry"; return 1; }
+		if [ "$mode" = json ]; then
+			hostile_has out.txt 'HTTP 400 from MLflow: INVALID_PARAMETER_VALUE\n::error::forged: bad\n::add-mask::leak\r\x1B[2K\x1B[1Gok \u202Egnp.exe \u0085xyyy' || return 1
+			# bounded: the 5,000 bytes of "y" are cut
+			longest=$(awk '{ if (length($0) > m) m = length($0) } END { print m + 0 }' out.txt)
+			[ "$longest" -lt 1200 ] || { echo "a line of $longest bytes"; return 1; }
+			hostile_has out.txt 'yyy...' || return 1
+		else
+			# the body excerpt (not JSON): the same escapes
+			hostile_has out.txt '::add-mask::plain' || return 1
+			hostile_has out.txt '\u202Eevil \u2066x\u2069 \u0085' || return 1
+		fi
+	done
+}
+
 # --- pending: bugs in files the hostile helper does not own ----------------
 # Not run (their names do not start with test_): rename to test_hostile_*
 # once fixed. See tests/data/hostile/README.md.
@@ -410,7 +475,7 @@ hostile_summary_is_inert() {
 # The terminal report prints names, messages and command output with raw
 # control characters: ESC sequences recolour or rewrite the log, CR
 # overwrites a line, and a newline in a name forges a line of its own.
-pending_hostile_terminal_escapes_controls() {
+test_hostile_terminal_escapes_controls() {
 	hostile_untrusted_suite || return 1
 	printf '6,"\033[2K\033[1Gok","x"\n' >> d.csv
 	mlg run >out.txt 2>&1
@@ -440,7 +505,7 @@ EOF
 # Suite errors are printed before ::stop-commands:: and carry ${VAR} values
 # (a pull request's title in an environment variable, say) as they are: a
 # newline in one starts a workflow command line of its own.
-pending_hostile_suite_errors_escape_controls() {
+test_hostile_suite_errors_escape_controls() {
 	printf '{ "checks": [ { "kind": "${HOSTILE_KIND}" } ] }\n' > mlgate.json
 	HOSTILE_KIND=$'nope\n::add-mask::leak\r\033[2K' GITHUB_ACTIONS=true mlg run >out.txt 2>&1
 	[ $? = 2 ] || return 1

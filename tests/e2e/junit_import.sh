@@ -147,3 +147,25 @@ test_junit_import_cases_reappear_in_mlgate_junit() {
 	[ "$(xmllint --xpath 'string(/testsuites/@failures)' j.xml)" = 3 ] &&
 		[ "$(xmllint --xpath 'string(/testsuites/@errors)' j.xml)" = 2 ]
 }
+
+# A byte the declared encoding cannot convert: libxml2's encoding layer
+# raises that error with no parser, to its global handler, which printed
+# "encoding error : input conversion failed..." and "I/O error" lines to
+# stderr. Now the check's message says it and stderr stays empty, with
+# several imports on several threads (the handlers are per thread).
+test_junit_import_encoding_errors_not_on_stderr() {
+	local i checks=""
+	for i in 1 2 3 4 5 6; do
+		printf '<?xml version="1.0" encoding="Shift_JIS"?>\n<testsuite name="s\202" tests="1"><testcase name="t" classname="c"/></testsuite>\n' > sjis$i.xml
+		printf '<?xml version="1.0" encoding="ISO-2022-JP"?>\n<testsuite name="s\033$B" tests="1"><testcase name="t\377" classname="c"/></testsuite>\n' > jis$i.xml
+		printf '<?xml version="1.0" encoding="nope-9"?>\n<testsuite name="s" tests="1"/>\n' > unknown$i.xml
+		checks="$checks${checks:+, }{ \"kind\": \"infra.junit\", \"file\": \"sjis$i.xml\" }, { \"kind\": \"infra.junit\", \"file\": \"jis$i.xml\" }, { \"kind\": \"infra.junit\", \"file\": \"unknown$i.xml\" }"
+	done
+	printf '{ "checks": [ %s ] }\n' "$checks" > mlgate.json
+	expect_exit 3 mlg run -j 4 --json r.json || return 1
+	[ ! -s err.txt ] || { echo "stderr is not empty:"; cat -A err.txt | head; return 1; }
+	has out.txt "'sjis1.xml' is not well-formed XML: input conversion failed due to input error, bytes 0x82" || return 1
+	has out.txt "'unknown6.xml' is not well-formed XML: unsupported encoding nope-9" || return 1
+	[ "$(jq '[.checks[] | select(.status == "error" and (.message | test("not well-formed XML: .")))] | length' r.json)" = 18 ] ||
+		{ jq -r '.checks[].message' r.json; return 1; }
+}
