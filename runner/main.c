@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "mlgate/error.h"
 #include "mlgate/report.h"
+#include "text.h"
 #include "util.h"
 
 struct command {
@@ -44,15 +45,22 @@ static void usage(FILE *out)
 		     "3 a check could not be evaluated, 4 a registry call failed, 130 interrupted.\n");
 }
 
+/* Errors often quote what a user or a file said: shown as one line with
+ * control characters escaped, so they cannot rewrite the log or start a
+ * CI workflow command. */
 void cli_error(const char *fmt, ...)
 {
+	struct mlg_strbuf msg = MLG_STRBUF_INIT;
 	va_list ap;
+	char *shown;
 
-	fputs("mlgate: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	mlg_strbuf_vaddf(&msg, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	shown = mlg_text_one_line(mlg_strbuf_str(&msg));
+	fprintf(stderr, "mlgate: %s\n", shown);
+	free(shown);
+	mlg_strbuf_release(&msg);
 }
 
 void cli_print_diag(FILE *out, const struct mlg_diag *diag)

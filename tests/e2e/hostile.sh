@@ -513,3 +513,14 @@ test_hostile_suite_errors_escape_controls() {
 	! grep -q $'[\r\033]' out.txt || { echo "raw control characters in a suite error"; return 1; }
 	hostile_has out.txt "unknown check kind 'nope\\n::add-mask::leak\\r\\x1B[2K'"
 }
+
+# Every command's errors quote arguments and paths as one escaped line: a
+# newline in a file name cannot start a workflow command of its own.
+test_hostile_cli_errors_escape_controls() {
+	printf '{ "checks": [] }\n' > mlgate.json
+	mlg validate "$(printf 'x\n::add-mask::leak\033[2K')" >out.txt 2>&1
+	[ $? = 2 ] || { cat out.txt; return 1; }
+	! grep -q '^::add-mask' out.txt || { echo "an argument forged a workflow command"; return 1; }
+	! grep -q $'\033' out.txt || { echo "raw ESC in an error"; return 1; }
+	hostile_has out.txt "unexpected argument 'x\\n::add-mask::leak\\x1B[2K'"
+}
