@@ -158,7 +158,7 @@ check: deps
 
 # The end-to-end tests with every mlgate process under valgrind memcheck.
 valgrind: $(BIN) $(TEST_TOOLS)
-	@MLGATE=$(abspath $(BIN)) TOOLS=$(abspath $(BUILD)/tests/tools) MLGATE_WRAP="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" tests/e2e.sh
+	@MLGATE=$(abspath $(BIN)) TOOLS=$(abspath $(BUILD)/tests/tools) MLGATE_WRAP="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --suppressions=$(abspath tests/valgrind.supp)" tests/e2e.sh
 
 demo: deps
 	@$(MAKE) --no-print-directory all
