@@ -85,6 +85,7 @@ int mlg_engine_scan_adhoc(struct mlg_result *out, struct mlg_input *input,
 		free(rec->shown);
 	}
 	free(engine.inputs);
+	mlg_strmap_release(&engine.input_index);
 	pthread_mutex_destroy(&engine.lock);
 	cJSON_Delete(ac.check.params);
 	free(ac.check.id);
