@@ -156,9 +156,11 @@ check: deps
 	@$(MAKE) --no-print-directory fuzz-replay
 	@$(MAKE) --no-print-directory e2e
 
-# The end-to-end tests with every mlgate process under valgrind memcheck.
+# The end-to-end tests with every mlgate process under valgrind memcheck,
+# in VALGRIND_JOBS shards at once (one a CPU by default).
+VALGRIND_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 valgrind: $(BIN) $(TEST_TOOLS)
-	@MLGATE=$(abspath $(BIN)) TOOLS=$(abspath $(BUILD)/tests/tools) MLGATE_WRAP="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --suppressions=$(abspath tests/valgrind.supp)" tests/e2e.sh
+	@MLGATE=$(abspath $(BIN)) TOOLS=$(abspath $(BUILD)/tests/tools) MLGATE_WRAP="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --suppressions=$(abspath tests/valgrind.supp)" tests/e2e-shards.sh $(VALGRIND_JOBS)
 
 demo: deps
 	@$(MAKE) --no-print-directory all

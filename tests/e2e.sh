@@ -14,7 +14,8 @@
 #    "stderr_contains": [...] lists strings the run's stderr must contain.
 #  - scripted tests: the test_* functions in tests/e2e/*.sh.
 # Set MLGATE_WRAP (e.g. "valgrind -q --error-exitcode=99") to run every
-# mlgate process under a wrapper.
+# mlgate process under a wrapper. E2E_SHARD=K/N runs only the K-th of every
+# N tests (K from 1), so that N copies share the tests (tests/e2e-shards.sh).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
@@ -23,6 +24,20 @@ TOOLS=${TOOLS:-$root/build/release/tests/tools}
 export MOCKREG=${MOCKREG:-$TOOLS/mockreg}
 filter=${1:-*}
 pass=0 fail=0
+shard_k=1 shard_n=1 seq=0
+if [ -n "${E2E_SHARD:-}" ]; then
+	if ! [[ $E2E_SHARD =~ ^([0-9]+)/([0-9]+)$ ]] || [ "${BASH_REMATCH[1]}" -lt 1 ] ||
+		[ "${BASH_REMATCH[1]}" -gt "${BASH_REMATCH[2]}" ]; then
+		echo "e2e.sh: E2E_SHARD must be K/N with 1 <= K <= N, not '$E2E_SHARD'" >&2
+		exit 2
+	fi
+	shard_k=${BASH_REMATCH[1]} shard_n=${BASH_REMATCH[2]}
+fi
+# mine: counts a selected test and says whether this shard runs it.
+mine() {
+	seq=$((seq + 1))
+	[ $(((seq - 1) % shard_n + 1)) -eq "$shard_k" ]
+}
 failed_names=()
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -134,6 +149,7 @@ for dir in "$here"/data/*/*/; do
 	name="golden/$(basename "$(dirname "$dir")")/$(basename "$dir")"
 	# shellcheck disable=SC2053
 	[[ $name == $filter || ${name//\//_} == $filter ]] || continue
+	mine || continue
 	golden "$dir" "${name//\//_}"
 done
 
@@ -145,6 +161,7 @@ done
 for t in $(declare -F | awk '{print $3}' | grep '^test_'); do
 	# shellcheck disable=SC2053
 	[[ $t == $filter ]] || continue
+	mine || continue
 	d="$work/$t"
 	mkdir -p "$d"
 	if (cd "$d" && "$t") >"$d.log" 2>&1; then
