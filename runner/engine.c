@@ -570,6 +570,18 @@ static int cmp_input(const void *a, const void *b)
 	return strcmp(x->path, y->path);
 }
 
+void mlg_engine__inputs_release(struct mlg_engine *engine)
+{
+	for (size_t i = 0; i < engine->ninputs; i++) {
+		free(engine->inputs[i].path);
+		free(engine->inputs[i].shown);
+	}
+	free(engine->inputs);
+	engine->inputs = NULL;
+	engine->ninputs = engine->input_alloc = 0;
+	mlg_strmap_release(&engine->input_index);
+}
+
 /* Digests every input not digested while it was read, after the checks:
  * sorted, so reports are identical whatever order the threads read them in. */
 static void hash_inputs(struct mlg_engine *engine)
@@ -583,6 +595,7 @@ static void hash_inputs(struct mlg_engine *engine)
 		struct stat st;
 
 		in->path = rec->shown ? rec->shown : mlg_xstrdup(relative_to(rec->path, run->suite->dir));
+		rec->shown = NULL; /* now owned by run->inputs */
 		if (rec->known) {
 			in->bytes = rec->bytes;
 			memcpy(in->sha256, rec->sha256, sizeof(in->sha256));
@@ -591,10 +604,8 @@ static void hash_inputs(struct mlg_engine *engine)
 			/* Only regular files: a FIFO or device would block or never end. */
 			in->sha256[0] = '\0';
 		}
-		free(rec->path);
 	}
-	free(engine->inputs);
-	mlg_strmap_release(&engine->input_index);
+	mlg_engine__inputs_release(engine);
 	qsort(run->inputs, run->ninputs, sizeof(*run->inputs), cmp_input);
 }
 

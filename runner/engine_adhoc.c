@@ -74,18 +74,11 @@ int mlg_engine_scan_adhoc(struct mlg_result *out, struct mlg_input *input,
 	mlg_engine__scan(&engine, dataset, &ref, 1);
 
 	/* The scan recorded the dataset (and nothing else) with its digest. */
-	for (size_t i = 0; i < engine.ninputs; i++) {
-		struct mlg_input_rec *rec = &engine.inputs[i];
-
-		if (i == 0 && rec->known) {
-			input->bytes = rec->bytes;
-			memcpy(input->sha256, rec->sha256, sizeof(input->sha256));
-		}
-		free(rec->path);
-		free(rec->shown);
+	if (engine.ninputs > 0 && engine.inputs[0].known) {
+		input->bytes = engine.inputs[0].bytes;
+		memcpy(input->sha256, engine.inputs[0].sha256, sizeof(input->sha256));
 	}
-	free(engine.inputs);
-	mlg_strmap_release(&engine.input_index);
+	mlg_engine__inputs_release(&engine);
 	pthread_mutex_destroy(&engine.lock);
 	cJSON_Delete(ac.check.params);
 	free(ac.check.id);

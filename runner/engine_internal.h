@@ -57,6 +57,8 @@ size_t mlg_engine__roles(const struct mlg_check *check, const char **params,
 
 /** Records an input file (thread-safe). */
 void mlg_engine__input(struct mlg_engine *engine, const char *abs_path);
+/** Frees the recorded inputs (paths, array and index) and empties the list. */
+void mlg_engine__inputs_release(struct mlg_engine *engine);
 /** Records a dataset read with its digest (hex NULL: could not be read). */
 void mlg_engine__input_digest(struct mlg_engine *engine, const struct mlg_dataset *dataset,
 			      uint64_t bytes, const char *hex);

@@ -28,12 +28,13 @@ rc=0
 for p in "${pids[@]}"; do
 	wait "$p" || rc=1
 done
-# One total, as a single e2e.sh run would print it.
-cat "$logs"/* | awk '
+# One total, as a single e2e.sh run would print it; a shard that ended
+# without its own total (killed, crashed) fails the run.
+cat "$logs"/* | awk -v n="$n" '
 	/^e2e: [0-9]+ passed, [0-9]+ failed$/ { p += $2; f += $4; shards++ }
 	/^failed: / { names = names "\n" $0 }
 	END {
-		printf "e2e (%d shards): %d passed, %d failed%s\n", shards, p, f, names
-	}'
-[ "$(grep -c '^e2e: ' "$logs"/* | awk -F: '{s += $NF} END {print s}')" -eq "$n" ] || rc=1
+		printf "e2e (%d of %d shards): %d passed, %d failed%s\n", shards, n, p, f, names
+		exit shards != n
+	}' || rc=1
 exit $rc
